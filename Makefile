@@ -1,0 +1,74 @@
+# Claimtrail. `make run` starts the app on the embedded default (SQLite); `make test` runs every
+# test on PostgreSQL and on SQLite. Both bootstrap what they need from this repository.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+UV_VERSION := 0.13.9
+# Use the uv on PATH if there is one, else a pinned copy installed into .tools/ from PyPI.
+UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(PYTHON)
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+
+PG_URL ?= postgres://postgres@127.0.0.1:5432/claimtrail
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WEB_WORKERS ?= 2
+
+.PHONY: help run serve test test-postgres test-sqlite lint format bench demo migrate clean
+
+help:
+	@echo "make run    - set up, migrate, load the demo newsroom, serve on http://$(HOST):$(PORT)"
+	@echo "make test   - run the test suite on PostgreSQL ($(PG_URL)) and on SQLite"
+	@echo "make lint   - ruff check, ruff format --check, makemigrations --check"
+	@echo "make bench  - run the benchmarks in bench/"
+
+$(CURDIR)/.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen
+	@touch $@
+
+migrate: $(VENV)/.synced
+	$(MANAGE) migrate --noinput
+
+demo: migrate
+	$(MANAGE) loaddemo
+
+run: demo
+	$(MANAGE) collectstatic --noinput -v0
+	@echo
+	@echo "Claimtrail is starting on http://$(HOST):$(PORT)/admin/  (Ctrl-C stops it)"
+	@echo "Demo sign-ins (password for each: see above, printed by loaddemo)."
+	$(VENV)/bin/gunicorn config.wsgi:application --bind $(HOST):$(PORT) \
+		--workers $(WEB_WORKERS) --access-logfile - --graceful-timeout 5
+
+test: test-postgres test-sqlite
+
+test-postgres: $(VENV)/.synced
+	@echo "== tests on PostgreSQL ($(PG_URL)) =="
+	DATABASE_URL=$(PG_URL) CLAIMTRAIL_REQUIRE_POSTGRES=1 $(PY) -m pytest $(PYTEST_ARGS)
+
+test-sqlite: $(VENV)/.synced
+	@echo "== tests on SQLite =="
+	DATABASE_URL= CLAIMTRAIL_SQLITE_PATH=$(CURDIR)/var/test-run.sqlite3 $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.synced
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(MANAGE) makemigrations --check --dry-run
+
+format: $(VENV)/.synced
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: $(VENV)/.synced
+	DATABASE_URL=$(PG_URL) $(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) .tools var .pytest_cache .ruff_cache

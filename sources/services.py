@@ -1,0 +1,327 @@
+"""Every write to outlets, ratings, sources and citations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from config.roles import Role, has_role, require_role
+from config.validation import reject_unknown_fields
+from sources.canonical import (
+    InvalidURL,
+    canonicalize,
+    host_of,
+    normalize_domain,
+    normalize_handle,
+    parent_domains,
+    registrable_domain,
+    social_handle,
+)
+from sources.models import Citation, Outlet, OutletDomain, OutletHandle, ReliabilityRating, Source
+
+OUTLET_FIELDS = ("name", "kind", "country", "affiliation", "owner", "party_to", "description")
+SOURCE_FIELDS = (
+    "kind", "title", "url", "outlet", "author", "published_at", "language", "sourcing", "summary",
+    "is_sensitive",
+)  # fmt: skip
+
+
+# --- Outlets ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def outlet_create(
+    *,
+    actor: AbstractBaseUser,
+    name: str,
+    kind: str = Outlet.Kind.WEBSITE,
+    country: str = "",
+    affiliation: str = Outlet.Affiliation.UNKNOWN,
+    owner: str = "",
+    party_to: str = "",
+    description: str = "",
+    domains: list[str] | None = None,
+    handles: list[tuple[str, str]] | None = None,
+) -> Outlet:
+    require_role(actor, Role.FACT_CHECKER, action="Creating an outlet")
+    outlet = Outlet(
+        name=name.strip(),
+        kind=kind,
+        country=country.upper(),
+        affiliation=affiliation,
+        owner=owner.strip(),
+        party_to=party_to.strip(),
+        description=description,
+    )
+    outlet.full_clean()
+    outlet.save()
+    for domain in domains or []:
+        _outlet_domain_add(outlet=outlet, domain=domain)
+    for platform, handle in handles or []:
+        _outlet_handle_add(outlet=outlet, platform=platform, handle=handle)
+    return outlet
+
+
+@transaction.atomic
+def outlet_update(*, outlet: Outlet, actor: AbstractBaseUser, **changes: Any) -> Outlet:
+    require_role(actor, Role.FACT_CHECKER, action="Editing an outlet")
+    reject_unknown_fields(changes, OUTLET_FIELDS)
+    for field, value in changes.items():
+        setattr(outlet, field, value)
+    outlet.full_clean()
+    outlet.save(update_fields=[*changes, "updated_at"])
+    return outlet
+
+
+@transaction.atomic
+def outlet_domain_add(*, outlet: Outlet, actor: AbstractBaseUser, domain: str) -> OutletDomain:
+    require_role(actor, Role.FACT_CHECKER, action="Adding a domain to an outlet")
+    return _outlet_domain_add(outlet=outlet, domain=domain)
+
+
+@transaction.atomic
+def outlet_handle_add(
+    *, outlet: Outlet, actor: AbstractBaseUser, platform: str, handle: str
+) -> OutletHandle:
+    require_role(actor, Role.FACT_CHECKER, action="Adding a handle to an outlet")
+    return _outlet_handle_add(outlet=outlet, platform=platform, handle=handle)
+
+
+def _outlet_domain_add(*, outlet: Outlet, domain: str) -> OutletDomain:
+    row = OutletDomain(outlet=outlet, domain=normalize_domain(domain))
+    row.full_clean()
+    row.save()
+    return row
+
+
+def _outlet_handle_add(*, outlet: Outlet, platform: str, handle: str) -> OutletHandle:
+    row = OutletHandle(outlet=outlet, platform=platform, handle=normalize_handle(handle))
+    row.full_clean()
+    row.save()
+    return row
+
+
+@transaction.atomic
+def outlet_rate(
+    *,
+    outlet: Outlet,
+    actor: AbstractBaseUser,
+    grade: str,
+    rationale: str,
+    external_reference: str = "",
+) -> ReliabilityRating:
+    """Append a reliability grade; it becomes the outlet's current grade."""
+    require_role(actor, Role.EDITOR, action="Rating an outlet")
+    rating = ReliabilityRating(
+        outlet=outlet,
+        grade=grade,
+        rationale=rationale.strip(),
+        external_reference=external_reference.strip(),
+        rated_by=actor,
+    )
+    rating.full_clean()
+    rating.save()
+    return rating
+
+
+def outlet_for_url(*, canonical_url: str) -> Outlet:
+    """The outlet owning a canonical URL (by social handle, else by domain), created if none does.
+
+    Runs inside the caller's transaction. A concurrent creator of the same outlet wins the unique
+    constraint; we then use its row.
+    """
+    handle = social_handle(canonical_url)
+    if handle is not None:
+        existing = (
+            OutletHandle.objects.select_related("outlet")
+            .filter(platform=handle.platform, handle=handle.handle)
+            .first()
+        )
+        if existing is not None:
+            return existing.outlet
+        platform_label = OutletHandle.Platform(handle.platform).label
+        kind = (
+            Outlet.Kind.MESSAGING_CHANNEL
+            if handle.platform == OutletHandle.Platform.TELEGRAM
+            else Outlet.Kind.SOCIAL_ACCOUNT
+        )
+        try:
+            with transaction.atomic():
+                outlet = Outlet.objects.create(
+                    name=f"{handle.handle} ({platform_label})", kind=kind
+                )
+                OutletHandle.objects.create(
+                    outlet=outlet, platform=handle.platform, handle=handle.handle
+                )
+                return outlet
+        except IntegrityError:
+            return OutletHandle.objects.get(platform=handle.platform, handle=handle.handle).outlet
+
+    host = host_of(canonical_url)
+    owned = (
+        OutletDomain.objects.select_related("outlet")
+        .filter(domain__in=parent_domains(host))
+        .order_by()
+    )
+    best = max(owned, key=lambda row: len(row.domain), default=None)
+    if best is not None:
+        return best.outlet
+    domain = registrable_domain(host)
+    try:
+        with transaction.atomic():
+            outlet = Outlet.objects.create(name=domain, kind=Outlet.Kind.WEBSITE)
+            OutletDomain.objects.create(outlet=outlet, domain=domain)
+            return outlet
+    except IntegrityError:
+        return OutletDomain.objects.get(domain=domain).outlet
+
+
+# --- Sources ---------------------------------------------------------------------------------
+
+
+def canonical_url_for(url: str) -> str:
+    """The canonical form of a cited URL, or a field-level ValidationError on ``url``."""
+    try:
+        return canonicalize(url)
+    except InvalidURL as exc:
+        raise ValidationError(
+            {
+                "url": ValidationError(
+                    "Enter a web address starting with http:// or https://.", code="invalid"
+                )
+            }
+        ) from exc
+
+
+def _check_not_duplicate(canonical_url: str, *, exclude_pk: int | None = None) -> None:
+    clash = Source.objects.filter(canonical_url=canonical_url).exclude(pk=exclude_pk).first()
+    if clash is not None:
+        raise ValidationError(
+            {
+                "url": ValidationError(
+                    "This page is already recorded as source #%(id)s.",
+                    code="duplicate",
+                    params={"id": clash.pk},
+                )
+            }
+        )
+
+
+@transaction.atomic
+def source_create(
+    *,
+    actor: AbstractBaseUser,
+    kind: str,
+    url: str = "",
+    title: str = "",
+    outlet: Outlet | None = None,
+    author: str = "",
+    published_at: datetime | None = None,
+    language: str = "",
+    sourcing: str = Source.Sourcing.UNKNOWN,
+    summary: str = "",
+    is_sensitive: bool = False,
+) -> Source:
+    """Log a source. A URL is canonicalized and attached to its outlet (created if none owns it)."""
+    require_role(actor, Role.VIEWER, action="Logging a source")
+    source = Source(
+        kind=kind,
+        url=url.strip(),
+        title=title.strip(),
+        author=author.strip(),
+        published_at=published_at,
+        language=language.strip(),
+        sourcing=sourcing,
+        summary=summary,
+        is_sensitive=is_sensitive,
+        created_by=actor,
+        outlet=outlet,
+    )
+    if source.url:
+        # Field validation first, so a javascript: URL is refused before we parse it.
+        source.clean_fields(exclude=[f.name for f in Source._meta.fields if f.name != "url"])
+        source.canonical_url = canonical_url_for(source.url)
+        _check_not_duplicate(source.canonical_url)
+    source.full_clean()
+    if source.url and source.outlet is None:
+        source.outlet = outlet_for_url(canonical_url=source.canonical_url)
+    try:
+        with transaction.atomic():
+            source.save()
+    except IntegrityError:
+        # Lost a race with a concurrent create of the same page.
+        _check_not_duplicate(source.canonical_url or "")
+        raise
+    return source
+
+
+@transaction.atomic
+def source_update(*, source: Source, actor: AbstractBaseUser, **changes: Any) -> Source:
+    """Edit a source. Its creator or a fact-checker may; only an editor may lift 'sensitive'."""
+    reject_unknown_fields(changes, SOURCE_FIELDS)
+    if source.created_by_id != actor.pk:
+        require_role(actor, Role.FACT_CHECKER, action="Editing someone else's source")
+    else:
+        require_role(actor, Role.VIEWER, action="Editing a source")
+    if source.is_sensitive and changes.get("is_sensitive") is False:
+        require_role(actor, Role.EDITOR, action="Lifting the sensitive mark")
+    source = Source.objects.select_for_update().get(pk=source.pk)
+    for field, value in changes.items():
+        setattr(source, field, value.strip() if isinstance(value, str) else value)
+    update_fields = [*changes, "updated_at"]
+    if "url" in changes:
+        if source.url:
+            source.clean_fields(exclude=[f.name for f in Source._meta.fields if f.name != "url"])
+            source.canonical_url = canonical_url_for(source.url)
+            _check_not_duplicate(source.canonical_url, exclude_pk=source.pk)
+            if "outlet" not in changes:
+                source.outlet = outlet_for_url(canonical_url=source.canonical_url)
+                update_fields.append("outlet")
+        else:
+            source.canonical_url = None
+        update_fields.append("canonical_url")
+    source.full_clean()
+    source.save(update_fields=sorted(set(update_fields)))
+    return source
+
+
+# --- Citations -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def citation_create(
+    *,
+    actor: AbstractBaseUser,
+    citing: Source,
+    cited: Source,
+    kind: str = Citation.Kind.CITES,
+    note: str = "",
+) -> Citation:
+    """Record that ``citing`` quotes / cites / republishes / relies on ``cited``."""
+    require_role(actor, Role.FACT_CHECKER, action="Recording a citation")
+    if citing.pk == cited.pk:
+        raise ValidationError(
+            {"cited": ValidationError("A source cannot cite itself.", code="self_citation")}
+        )
+    if Citation.objects.filter(citing=citing, cited=cited).exists():
+        raise ValidationError(
+            {"cited": ValidationError("This citation is already recorded.", code="duplicate")}
+        )
+    citation = Citation(citing=citing, cited=cited, kind=kind, note=note, created_by=actor)
+    citation.full_clean(validate_constraints=False)
+    citation.save()
+    return citation
+
+
+@transaction.atomic
+def citation_delete(*, citation: Citation, actor: AbstractBaseUser) -> None:
+    require_role(actor, Role.FACT_CHECKER, action="Removing a citation")
+    citation.delete()
+
+
+def can_see_all_sensitive(user: AbstractBaseUser) -> bool:
+    return has_role(user, Role.EDITOR)

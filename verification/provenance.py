@@ -1,0 +1,311 @@
+"""Provenance analysis: where a claim's evidence comes from, and how many independent voices.
+
+From each evidence source we walk ``Citation`` edges (citing -> cited) upward:
+
+* a source marked *original* (first-hand) is an **origin**; the walk stops there;
+* a source with recorded citations is derivative: its origins are those of what it cites;
+* a derivative source with nothing recorded upstream is a dead end: **origin unknown**, not
+  counted as an origin of its own; so is a branch that only loops back on itself or goes past
+  the depth limit.
+
+Origins are then grouped into **voices**: origins from one outlet, or from outlets with one
+owner, speak with one voice. The number of independent origins of a stance is the number of
+voices among the origins of that stance's evidence: three outlets repeating one Telegram post
+are one origin, not three confirmations. Outlets that are parties to the story are listed so a
+reader sees a belligerent's word as such.
+
+Sources the user may not see are left out entirely, so no count reveals a sensitive source.
+The result is a plain data structure (dataclasses; ``as_dict()`` for JSON).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.conf import settings
+
+from claims.models import Claim
+from sources.models import Citation, Outlet, Source
+from verification.models import Evidence
+from verification.selectors import User, sources_visible_to
+
+
+@dataclass(frozen=True)
+class OutletInfo:
+    id: int
+    name: str
+    kind: str
+    grade: str | None
+    owner: str
+    affiliation: str
+    party_to: str
+
+
+@dataclass(frozen=True)
+class ProvenanceNode:
+    source_id: int
+    title: str
+    url: str
+    kind: str
+    sourcing: str
+    outlet: OutletInfo | None
+    is_evidence: bool
+    is_origin: bool
+    is_dead_end: bool
+
+
+@dataclass(frozen=True)
+class ProvenanceEdge:
+    citing_id: int
+    cited_id: int
+    kind: str
+
+
+@dataclass(frozen=True)
+class Voice:
+    """Origins that are not independent of each other (same outlet, or same owner)."""
+
+    key: str
+    label: str
+    origin_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class EvidenceTrace:
+    evidence_id: int
+    source_id: int
+    stance: str
+    credibility: int
+    origin_ids: tuple[int, ...]
+    origin_unknown: bool
+    unknown_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class StanceSummary:
+    stance: str
+    evidence_count: int
+    independent_origins: int
+    voices: tuple[Voice, ...]
+    origin_unknown_count: int
+
+
+@dataclass(frozen=True)
+class SharedGroup:
+    label: str
+    source_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Provenance:
+    claim_id: int
+    nodes: tuple[ProvenanceNode, ...]
+    edges: tuple[ProvenanceEdge, ...]
+    evidence: tuple[EvidenceTrace, ...]
+    stances: tuple[StanceSummary, ...]
+    shared_outlets: tuple[SharedGroup, ...]
+    shared_owners: tuple[SharedGroup, ...]
+    parties: tuple[SharedGroup, ...]
+    truncated: bool = False
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def stance(self, stance: str) -> StanceSummary:
+        return next(s for s in self.stances if s.stance == stance)
+
+
+def claim_provenance(
+    *, claim: Claim, user: User | None, max_depth: int | None = None
+) -> Provenance:
+    """The provenance graph of a claim's evidence and its independent origins per stance.
+
+    One query for the evidence, one per level of citations walked, one for outlet grades.
+    """
+    max_depth = settings.CLAIMTRAIL_PROVENANCE_MAX_DEPTH if max_depth is None else max_depth
+    visible = sources_visible_to(user=user)
+    evidence = list(
+        Evidence.objects.filter(claim=claim, source__in=visible)
+        .select_related("source")
+        .order_by("stance", "pk")
+    )
+    nodes: dict[int, Source] = {ev.source_id: ev.source for ev in evidence}
+    out_edges: dict[int, list[int]] = defaultdict(list)
+    edges: list[ProvenanceEdge] = []
+    expanded: set[int] = set()
+    frontier = {sid for sid, src in nodes.items() if src.sourcing != Source.Sourcing.ORIGINAL}
+    depth = 0
+    while frontier and depth < max_depth:
+        expanded |= frontier
+        citations = (
+            Citation.objects.filter(citing_id__in=frontier, cited__in=visible)
+            .select_related("cited")
+            .order_by("pk")
+        )
+        discovered: set[int] = set()
+        for citation in citations:
+            edges.append(ProvenanceEdge(citation.citing_id, citation.cited_id, citation.kind))
+            out_edges[citation.citing_id].append(citation.cited_id)
+            if citation.cited_id not in nodes:
+                nodes[citation.cited_id] = citation.cited
+                if citation.cited.sourcing != Source.Sourcing.ORIGINAL:
+                    discovered.add(citation.cited_id)
+        frontier = discovered - expanded
+        depth += 1
+    truncated = bool(frontier)
+
+    outlets = {
+        outlet.pk: outlet
+        for outlet in Outlet.objects.with_current_grade().filter(
+            pk__in={src.outlet_id for src in nodes.values() if src.outlet_id}
+        )
+    }
+
+    def is_origin(sid: int) -> bool:
+        return nodes[sid].sourcing == Source.Sourcing.ORIGINAL
+
+    def is_dead_end(sid: int) -> bool:
+        # Not original, nothing recorded upstream (or not walked: past the depth limit).
+        return not is_origin(sid) and not out_edges.get(sid)
+
+    traces: list[EvidenceTrace] = []
+    for ev in evidence:
+        origins, unknown = _trace(ev.source_id, out_edges, is_origin, is_dead_end)
+        traces.append(
+            EvidenceTrace(
+                evidence_id=ev.pk,
+                source_id=ev.source_id,
+                stance=ev.stance,
+                credibility=ev.credibility,
+                origin_ids=tuple(sorted(origins)),
+                origin_unknown=bool(unknown) or not origins,
+                unknown_ids=tuple(sorted(unknown)),
+            )
+        )
+
+    stances = tuple(
+        _stance_summary(stance, [t for t in traces if t.stance == stance], nodes, outlets)
+        for stance in Evidence.Stance.values
+    )
+    node_list = tuple(
+        ProvenanceNode(
+            source_id=sid,
+            title=src.title,
+            url=src.url,
+            kind=src.kind,
+            sourcing=src.sourcing,
+            outlet=_outlet_info(outlets.get(src.outlet_id)) if src.outlet_id else None,
+            is_evidence=any(t.source_id == sid for t in traces),
+            is_origin=is_origin(sid),
+            is_dead_end=is_dead_end(sid),
+        )
+        for sid, src in sorted(nodes.items())
+    )
+    notes = ("The citation walk stopped at the depth limit; deeper origins are not shown.",)
+    return Provenance(
+        claim_id=claim.pk,
+        nodes=node_list,
+        edges=tuple(edges),
+        evidence=tuple(traces),
+        stances=stances,
+        shared_outlets=_shared(nodes, outlets, key="outlet"),
+        shared_owners=_shared(nodes, outlets, key="owner"),
+        parties=_shared(nodes, outlets, key="party"),
+        truncated=truncated,
+        notes=notes if truncated else (),
+    )
+
+
+def _trace(start: int, out_edges, is_origin, is_dead_end) -> tuple[set[int], set[int]]:
+    """Origins and dead ends reachable from ``start``; each node visited once (cycles, diamonds)."""
+    origins: set[int] = set()
+    unknown: set[int] = set()
+    seen = {start}
+    stack = [start]
+    while stack:
+        sid = stack.pop()
+        if is_origin(sid):
+            origins.add(sid)
+            continue
+        if is_dead_end(sid):
+            unknown.add(sid)
+            continue
+        for nxt in out_edges[sid]:
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return origins, unknown
+
+
+def _voice_key(source: Source, outlets: dict[int, Outlet]) -> tuple[str, str]:
+    outlet = outlets.get(source.outlet_id) if source.outlet_id else None
+    if outlet is not None and outlet.owner:
+        return f"owner:{outlet.owner.casefold()}", outlet.owner
+    if outlet is not None:
+        return f"outlet:{outlet.pk}", outlet.name
+    return f"source:{source.pk}", str(source)
+
+
+def _stance_summary(
+    stance: str, traces: list[EvidenceTrace], nodes: dict[int, Source], outlets: dict[int, Outlet]
+) -> StanceSummary:
+    grouped: dict[str, tuple[str, set[int]]] = {}
+    for trace in traces:
+        for origin_id in trace.origin_ids:
+            key, label = _voice_key(nodes[origin_id], outlets)
+            grouped.setdefault(key, (label, set()))[1].add(origin_id)
+    voices = tuple(
+        Voice(key=key, label=label, origin_ids=tuple(sorted(ids)))
+        for key, (label, ids) in sorted(grouped.items())
+    )
+    return StanceSummary(
+        stance=stance,
+        evidence_count=len(traces),
+        independent_origins=len(voices),
+        voices=voices,
+        origin_unknown_count=sum(1 for t in traces if t.origin_unknown),
+    )
+
+
+def _outlet_info(outlet: Outlet | None) -> OutletInfo | None:
+    if outlet is None:
+        return None
+    return OutletInfo(
+        id=outlet.pk,
+        name=outlet.name,
+        kind=outlet.kind,
+        grade=getattr(outlet, "current_grade", None),
+        owner=outlet.owner,
+        affiliation=outlet.affiliation,
+        party_to=outlet.party_to,
+    )
+
+
+def _shared(
+    nodes: dict[int, Source], outlets: dict[int, Outlet], *, key: str
+) -> tuple[SharedGroup, ...]:
+    groups: dict[str, set[int]] = defaultdict(set)
+    outlets_per_owner: dict[str, set[int]] = defaultdict(set)
+    for sid, src in nodes.items():
+        outlet = outlets.get(src.outlet_id) if src.outlet_id else None
+        if outlet is None:
+            continue
+        if key == "outlet":
+            groups[outlet.name].add(sid)
+        elif key == "owner" and outlet.owner:
+            groups[outlet.owner].add(sid)
+            outlets_per_owner[outlet.owner].add(outlet.pk)
+        elif key == "party" and outlet.party_to:
+            groups[f"{outlet.name} (party: {outlet.party_to})"].add(sid)
+    if key == "outlet":
+        keep = {label for label, ids in groups.items() if len(ids) > 1}
+    elif key == "owner":
+        keep = {label for label, ids in outlets_per_owner.items() if len(ids) > 1}
+    else:
+        keep = set(groups)
+    return tuple(
+        SharedGroup(label=label, source_ids=tuple(sorted(groups[label]))) for label in sorted(keep)
+    )

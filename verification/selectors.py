@@ -1,0 +1,71 @@
+"""Reads that join claims with their evidence and sources, with sensitive sources kept hidden."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q, QuerySet
+
+from claims.models import Claim
+from config.roles import Role, user_role
+from sources.models import Source
+from verification.models import Evidence, Publication, StatusChange
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def source_visibility_q(user: User | None) -> Q:
+    """Which sources a user may see. Sensitive ones: editors, and a fact-checker who is assigned
+    to, or added evidence on, a claim resting on them (the claim's fact-checkers); also whoever
+    logged it. Nothing at all for anonymous or role-less users."""
+    role = user_role(user)
+    if role is None:
+        return Q(pk__in=[])
+    if role >= Role.EDITOR:
+        return Q()
+    visible = Q(is_sensitive=False) | Q(created_by=user)
+    if role >= Role.FACT_CHECKER:
+        on_their_claims = Evidence.objects.filter(Q(claim__assignee=user) | Q(added_by=user))
+        visible |= Q(pk__in=on_their_claims.values("source_id"))
+    return visible
+
+
+def sources_visible_to(*, user: User | None) -> QuerySet[Source]:
+    return Source.objects.filter(source_visibility_q(user)).select_related("outlet")
+
+
+def source_is_visible_to(*, source: Source, user: User | None) -> bool:
+    if not source.is_sensitive and user_role(user) is not None:
+        return True
+    return Source.objects.filter(source_visibility_q(user), pk=source.pk).exists()
+
+
+def claim_evidence(*, claim: Claim, user: User | None) -> QuerySet[Evidence]:
+    """A claim's evidence that the user may see, with source and outlet loaded."""
+    return (
+        Evidence.objects.filter(claim=claim, source__in=sources_visible_to(user=user))
+        .select_related("source__outlet", "added_by")
+        .order_by("stance", "pk")
+    )
+
+
+def claim_history(*, claim: Claim) -> QuerySet[StatusChange]:
+    return (
+        StatusChange.objects.filter(claim=claim)
+        .select_related("actor")
+        .order_by("created_at", "pk")
+    )
+
+
+def claim_publications(*, claim: Claim) -> QuerySet[Publication]:
+    """Every publish and unpublish of the claim, oldest first: the corrections log."""
+    return (
+        Publication.objects.filter(claim=claim).select_related("actor").order_by("created_at", "pk")
+    )
+
+
+def claim_published(*, claim: Claim) -> Publication | None:
+    """The verdict API clients see: the last publication, if it was a publish."""
+    last = Publication.objects.filter(claim=claim).order_by("-created_at", "-pk").first()
+    if last is None or last.action != Publication.Action.PUBLISH:
+        return None
+    return last
