@@ -6,7 +6,13 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from config.validation import reject_blank, reject_control_characters
+from config.validation import (
+    bounded,
+    reject_blank,
+    reject_control_characters,
+    validate_country_code,
+    validate_language_code,
+)
 
 TEXT_VALIDATORS = [reject_control_characters]
 CLAIM_TEXT_MAX_LENGTH = 2000
@@ -39,7 +45,7 @@ class Claimant(models.Model):
         validators=TEXT_VALIDATORS,
         help_text="Government, party or organisation the claimant speaks for.",
     )
-    country = models.CharField(max_length=2, blank=True, validators=TEXT_VALIDATORS)
+    country = models.CharField(max_length=2, blank=True, validators=[validate_country_code])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -99,7 +105,8 @@ class Claim(models.Model):
     DatePrecision = ClaimDatePrecision
 
     text = models.TextField(
-        max_length=CLAIM_TEXT_MAX_LENGTH, validators=[reject_blank, *TEXT_VALIDATORS]
+        max_length=CLAIM_TEXT_MAX_LENGTH,
+        validators=[bounded(CLAIM_TEXT_MAX_LENGTH), reject_blank, *TEXT_VALIDATORS],
     )
     text_hash = models.CharField(
         max_length=64,
@@ -117,7 +124,7 @@ class Claim(models.Model):
     made_on_precision = models.CharField(
         max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY
     )
-    language = models.CharField(max_length=16, default="en", validators=TEXT_VALIDATORS)
+    language = models.CharField(max_length=16, default="en", validators=[validate_language_code])
     tags = models.ManyToManyField(Tag, blank=True, related_name="claims")
     status = models.CharField(
         max_length=16, choices=Status.choices, default=Status.UNVERIFIED, editable=False
@@ -200,7 +207,9 @@ class ClaimRelation(models.Model):
     from_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="relations_from")
     to_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="relations_to")
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    note = models.TextField(blank=True, max_length=2000, validators=TEXT_VALIDATORS)
+    note = models.TextField(
+        blank=True, max_length=2000, validators=[bounded(2000), *TEXT_VALIDATORS]
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

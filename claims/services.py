@@ -112,6 +112,17 @@ def claim_save_bumped(*, claim: Claim, update_fields: Iterable[str]) -> Claim:
     return claim
 
 
+def _check_attribution(claim: Claim) -> None:
+    if claim.kind == Claim.Kind.ATTRIBUTION and claim.claimant_id is None:
+        raise ValidationError(
+            {
+                "claimant": ValidationError(
+                    "An attribution needs the claimant it is attributed to.", code="required"
+                )
+            }
+        )
+
+
 def _check_not_duplicate(*, text_hash: str, exclude_pk: int | None = None) -> Claim | None:
     return Claim.objects.filter(text_hash=text_hash).exclude(pk=exclude_pk).order_by("pk").first()
 
@@ -193,6 +204,7 @@ def claim_create(
         language=language.strip(),
         created_by=actor,
     )
+    _check_attribution(claim)
     claim.full_clean(exclude=["text_hash"])
     claim.made_on = _partial_date(claim.made_on, claim.made_on_precision)
     claim.text_hash = claim_text_hash(text=claim.text, kind=claim.kind)
@@ -234,6 +246,7 @@ def claim_update(
         elif isinstance(value, str):
             value = value.strip()
         setattr(claim, field, value)
+    _check_attribution(claim)
     claim.full_clean(exclude=["text_hash"])
     update_fields = set(changes)
     if {"made_on", "made_on_precision"} & update_fields:

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
+from django.core.validators import MaxLengthValidator, RegexValidator, URLValidator
 
 # NUL cannot be stored in PostgreSQL text; other C0 controls (except tab and newlines) are never
 # meaningful in a claim or a quote and usually come from a broken copy-paste or a fuzzer.
@@ -46,3 +46,18 @@ def reject_unknown_fields(changes: dict[str, Any], allowed: Iterable[str]) -> No
                 for name in unknown
             }
         )
+
+
+def bounded(max_length: int) -> MaxLengthValidator:
+    """TextField(max_length=...) is not enforced by model validation; this validator is."""
+    return MaxLengthValidator(max_length)
+
+
+validate_language_code = RegexValidator(
+    r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+    message="Enter a language code such as en, ru, zh or pt-BR.",
+    code="invalid_language",
+)
+validate_country_code = RegexValidator(
+    r"^[A-Z]{2}$", message="Enter a two-letter country code such as UA.", code="invalid_country"
+)

@@ -7,7 +7,14 @@ from django.db import models
 from django.db.models import OuterRef, Q, Subquery
 
 from config.append_only import AppendOnlyModel
-from config.validation import reject_blank, reject_control_characters, validate_web_url
+from config.validation import (
+    bounded,
+    reject_blank,
+    reject_control_characters,
+    validate_country_code,
+    validate_language_code,
+    validate_web_url,
+)
 
 TEXT_VALIDATORS = [reject_control_characters]
 
@@ -52,7 +59,10 @@ class Outlet(models.Model):
     name = models.CharField(max_length=200, validators=[reject_blank, *TEXT_VALIDATORS])
     kind = models.CharField(max_length=32, choices=Kind.choices, default=Kind.WEBSITE)
     country = models.CharField(
-        max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code.", validators=TEXT_VALIDATORS
+        max_length=2,
+        blank=True,
+        help_text="ISO 3166-1 alpha-2 code.",
+        validators=[validate_country_code],
     )
     affiliation = models.CharField(
         max_length=32, choices=Affiliation.choices, default=Affiliation.UNKNOWN
@@ -69,7 +79,9 @@ class Outlet(models.Model):
         validators=TEXT_VALIDATORS,
         help_text="The side of the story's conflict this outlet belongs to, if any.",
     )
-    description = models.TextField(blank=True, max_length=5000, validators=TEXT_VALIDATORS)
+    description = models.TextField(
+        blank=True, max_length=5000, validators=[bounded(5000), *TEXT_VALIDATORS]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -164,7 +176,9 @@ class ReliabilityRating(AppendOnlyModel):
 
     outlet = models.ForeignKey(Outlet, on_delete=models.CASCADE, related_name="ratings")
     grade = models.CharField(max_length=1, choices=Grade.choices)
-    rationale = models.TextField(max_length=5000, validators=[reject_blank, *TEXT_VALIDATORS])
+    rationale = models.TextField(
+        max_length=5000, validators=[bounded(5000), reject_blank, *TEXT_VALIDATORS]
+    )
     external_reference = models.CharField(
         max_length=500,
         blank=True,
@@ -234,10 +248,15 @@ class Source(models.Model):
     author = models.CharField(max_length=300, blank=True, validators=TEXT_VALIDATORS)
     published_at = models.DateTimeField(null=True, blank=True)
     language = models.CharField(
-        max_length=16, blank=True, validators=TEXT_VALIDATORS, help_text="BCP 47, e.g. en, ru, zh."
+        max_length=16,
+        blank=True,
+        validators=[validate_language_code],
+        help_text="BCP 47, e.g. en, ru, zh.",
     )
     sourcing = models.CharField(max_length=16, choices=Sourcing.choices, default=Sourcing.UNKNOWN)
-    summary = models.TextField(blank=True, max_length=10000, validators=TEXT_VALIDATORS)
+    summary = models.TextField(
+        blank=True, max_length=10000, validators=[bounded(10000), *TEXT_VALIDATORS]
+    )
     is_sensitive = models.BooleanField(
         "sensitive",
         default=False,
@@ -292,7 +311,9 @@ class Citation(models.Model):
     citing = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="citations_made")
     cited = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="citations_received")
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CITES)
-    note = models.TextField(blank=True, max_length=2000, validators=TEXT_VALIDATORS)
+    note = models.TextField(
+        blank=True, max_length=2000, validators=[bounded(2000), *TEXT_VALIDATORS]
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -8,7 +8,12 @@ from django.db.models import F, Q
 
 from claims.models import Claim
 from config.append_only import AppendOnlyModel
-from config.validation import reject_blank, reject_control_characters
+from config.validation import (
+    bounded,
+    reject_blank,
+    reject_control_characters,
+    validate_language_code,
+)
 from sources.models import Source
 
 TEXT_VALIDATORS = [reject_control_characters]
@@ -43,20 +48,24 @@ class Evidence(models.Model):
     quote = models.TextField(
         blank=True,
         max_length=10000,
-        validators=TEXT_VALIDATORS,
+        validators=[bounded(10000), *TEXT_VALIDATORS],
         help_text="The passage, in its original language.",
     )
-    quote_language = models.CharField(max_length=16, blank=True, validators=TEXT_VALIDATORS)
+    quote_language = models.CharField(
+        max_length=16, blank=True, validators=[validate_language_code]
+    )
     translation = models.TextField(
         blank=True,
         max_length=10000,
-        validators=TEXT_VALIDATORS,
+        validators=[bounded(10000), *TEXT_VALIDATORS],
         help_text="Required when the quote is not in the newsroom's language.",
     )
     credibility = models.PositiveSmallIntegerField(
         choices=Credibility.choices, default=Credibility.CANNOT_JUDGE
     )
-    note = models.TextField(blank=True, max_length=5000, validators=TEXT_VALIDATORS)
+    note = models.TextField(
+        blank=True, max_length=5000, validators=[bounded(5000), *TEXT_VALIDATORS]
+    )
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -90,7 +99,9 @@ class StatusChange(AppendOnlyModel):
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="status_changes")
     from_status = models.CharField(max_length=16, choices=Claim.Status.choices)
     to_status = models.CharField(max_length=16, choices=Claim.Status.choices)
-    rationale = models.TextField(max_length=5000, validators=[reject_blank, *TEXT_VALIDATORS])
+    rationale = models.TextField(
+        max_length=5000, validators=[bounded(5000), reject_blank, *TEXT_VALIDATORS]
+    )
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     claim_version = models.PositiveIntegerField(help_text="The claim's version after this change.")
     evidence_snapshot = models.JSONField(
@@ -138,11 +149,13 @@ class Publication(AppendOnlyModel):
         related_name="+",
         help_text="The audit row that set the published verdict.",
     )
-    public_summary = models.TextField(blank=True, max_length=5000, validators=TEXT_VALIDATORS)
+    public_summary = models.TextField(
+        blank=True, max_length=5000, validators=[bounded(5000), *TEXT_VALIDATORS]
+    )
     reason = models.TextField(
         blank=True,
         max_length=5000,
-        validators=TEXT_VALIDATORS,
+        validators=[bounded(5000), *TEXT_VALIDATORS],
         help_text="Why it was unpublished or corrected.",
     )
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -123,63 +123,72 @@ def claim_provenance(
 ) -> Provenance:
     """The provenance graph of a claim's evidence and its independent origins per stance.
 
-    One query for the evidence, one per level of citations walked, one for outlet grades.
+    One query for the evidence, one per level of citations walked, one for the sources' details
+    and one for their outlets with current grades.
     """
     max_depth = settings.CLAIMTRAIL_PROVENANCE_MAX_DEPTH if max_depth is None else max_depth
+    original = Source.Sourcing.ORIGINAL
     visible = sources_visible_to(user=user)
     evidence = list(
         Evidence.objects.filter(claim=claim, source__in=visible)
-        .select_related("source")
         .order_by("stance", "pk")
+        .values_list("pk", "source_id", "stance", "credibility", "source__sourcing")
     )
-    nodes: dict[int, Source] = {ev.source_id: ev.source for ev in evidence}
+    # The walk needs only ids and sourcing; the nodes' details are loaded once at the end.
+    sourcing: dict[int, str] = {row[1]: row[4] for row in evidence}
     out_edges: dict[int, list[int]] = defaultdict(list)
     edges: list[ProvenanceEdge] = []
     expanded: set[int] = set()
-    frontier = {sid for sid, src in nodes.items() if src.sourcing != Source.Sourcing.ORIGINAL}
+    frontier = {sid for sid, kind in sourcing.items() if kind != original}
     depth = 0
     while frontier and depth < max_depth:
         expanded |= frontier
         citations = (
             Citation.objects.filter(citing_id__in=frontier, cited__in=visible)
-            .select_related("cited")
             .order_by("pk")
+            .values_list("citing_id", "cited_id", "kind", "cited__sourcing")
         )
         discovered: set[int] = set()
-        for citation in citations:
-            edges.append(ProvenanceEdge(citation.citing_id, citation.cited_id, citation.kind))
-            out_edges[citation.citing_id].append(citation.cited_id)
-            if citation.cited_id not in nodes:
-                nodes[citation.cited_id] = citation.cited
-                if citation.cited.sourcing != Source.Sourcing.ORIGINAL:
-                    discovered.add(citation.cited_id)
+        for citing_id, cited_id, kind, cited_sourcing in citations:
+            edges.append(ProvenanceEdge(citing_id, cited_id, kind))
+            out_edges[citing_id].append(cited_id)
+            if cited_id not in sourcing:
+                sourcing[cited_id] = cited_sourcing
+                if cited_sourcing != original:
+                    discovered.add(cited_id)
         frontier = discovered - expanded
         depth += 1
     truncated = bool(frontier)
 
+    nodes: dict[int, dict[str, Any]] = {
+        row["id"]: row
+        for row in Source.objects.filter(pk__in=list(sourcing)).values(
+            "id", "title", "url", "kind", "sourcing", "outlet_id"
+        )
+    }
     outlets = {
         outlet.pk: outlet
         for outlet in Outlet.objects.with_current_grade().filter(
-            pk__in={src.outlet_id for src in nodes.values() if src.outlet_id}
+            pk__in={row["outlet_id"] for row in nodes.values() if row["outlet_id"]}
         )
     }
 
     def is_origin(sid: int) -> bool:
-        return nodes[sid].sourcing == Source.Sourcing.ORIGINAL
+        return sourcing[sid] == original
 
     def is_dead_end(sid: int) -> bool:
         # Not original, nothing recorded upstream (or not walked: past the depth limit).
         return not is_origin(sid) and not out_edges.get(sid)
 
     traces: list[EvidenceTrace] = []
-    for ev in evidence:
-        origins, unknown = _trace(ev.source_id, out_edges, is_origin, is_dead_end)
+    for evidence_id, source_id, stance, credibility, _ in evidence:
+        origins, unknown = _trace(source_id, out_edges, is_origin, is_dead_end)
         traces.append(
             EvidenceTrace(
-                evidence_id=ev.pk,
-                source_id=ev.source_id,
-                stance=ev.stance,
-                credibility=ev.credibility,
+                evidence_id=evidence_id,
+                source_id=source_id,
+                stance=stance,
+                credibility=credibility,
                 origin_ids=tuple(sorted(origins)),
                 origin_unknown=bool(unknown) or not origins,
                 unknown_ids=tuple(sorted(unknown)),
@@ -190,15 +199,16 @@ def claim_provenance(
         _stance_summary(stance, [t for t in traces if t.stance == stance], nodes, outlets)
         for stance in Evidence.Stance.values
     )
+    evidence_sources = {t.source_id for t in traces}
     node_list = tuple(
         ProvenanceNode(
             source_id=sid,
-            title=src.title,
-            url=src.url,
-            kind=src.kind,
-            sourcing=src.sourcing,
-            outlet=_outlet_info(outlets.get(src.outlet_id)) if src.outlet_id else None,
-            is_evidence=any(t.source_id == sid for t in traces),
+            title=src["title"],
+            url=src["url"],
+            kind=src["kind"],
+            sourcing=src["sourcing"],
+            outlet=_outlet_info(outlets.get(src["outlet_id"])),
+            is_evidence=sid in evidence_sources,
             is_origin=is_origin(sid),
             is_dead_end=is_dead_end(sid),
         )
@@ -240,17 +250,20 @@ def _trace(start: int, out_edges, is_origin, is_dead_end) -> tuple[set[int], set
     return origins, unknown
 
 
-def _voice_key(source: Source, outlets: dict[int, Outlet]) -> tuple[str, str]:
-    outlet = outlets.get(source.outlet_id) if source.outlet_id else None
+def _voice_key(source: dict[str, Any], outlets: dict[int, Outlet]) -> tuple[str, str]:
+    outlet = outlets.get(source["outlet_id"])
     if outlet is not None and outlet.owner:
         return f"owner:{outlet.owner.casefold()}", outlet.owner
     if outlet is not None:
         return f"outlet:{outlet.pk}", outlet.name
-    return f"source:{source.pk}", str(source)
+    return f"source:{source['id']}", source["title"] or source["url"] or f"Source #{source['id']}"
 
 
 def _stance_summary(
-    stance: str, traces: list[EvidenceTrace], nodes: dict[int, Source], outlets: dict[int, Outlet]
+    stance: str,
+    traces: list[EvidenceTrace],
+    nodes: dict[int, dict[str, Any]],
+    outlets: dict[int, Outlet],
 ) -> StanceSummary:
     grouped: dict[str, tuple[str, set[int]]] = {}
     for trace in traces:
@@ -285,12 +298,12 @@ def _outlet_info(outlet: Outlet | None) -> OutletInfo | None:
 
 
 def _shared(
-    nodes: dict[int, Source], outlets: dict[int, Outlet], *, key: str
+    nodes: dict[int, dict[str, Any]], outlets: dict[int, Outlet], *, key: str
 ) -> tuple[SharedGroup, ...]:
     groups: dict[str, set[int]] = defaultdict(set)
     outlets_per_owner: dict[str, set[int]] = defaultdict(set)
     for sid, src in nodes.items():
-        outlet = outlets.get(src.outlet_id) if src.outlet_id else None
+        outlet = outlets.get(src["outlet_id"])
         if outlet is None:
             continue
         if key == "outlet":
