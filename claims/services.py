@@ -123,6 +123,12 @@ def _check_attribution(claim: Claim) -> None:
         )
 
 
+def _meaning(claim: Claim) -> tuple[Any, ...]:
+    return tuple(
+        getattr(claim, Claim._meta.get_field(name).attname) for name in sorted(CLAIM_MEANING_FIELDS)
+    )
+
+
 def _check_not_duplicate(*, text_hash: str, exclude_pk: int | None = None) -> Claim | None:
     return Claim.objects.filter(text_hash=text_hash).exclude(pk=exclude_pk).order_by("pk").first()
 
@@ -171,7 +177,10 @@ def claimant_update(*, claimant: Claimant, actor: AbstractBaseUser, **changes: A
     require_role(actor, Role.VIEWER, action="Editing a claimant")
     reject_unknown_fields(changes, ("name", "kind", "title", "affiliation", "country"))
     for field, value in changes.items():
-        setattr(claimant, field, collapse_whitespace(value) if isinstance(value, str) else value)
+        if isinstance(value, str):
+            value = collapse_whitespace(value)
+            value = value.upper() if field == "country" else value
+        setattr(claimant, field, value)
     claimant.full_clean()
     claimant.save(update_fields=list(changes))
     return claimant
@@ -239,6 +248,7 @@ def claim_update(
     else:
         require_role(actor, Role.VIEWER, action="Editing a claim")
     claim = claim_lock_for_write(claim_id=claim.pk, expected_version=expected_version)
+    meaning_before = _meaning(claim)
     tag_names = changes.pop("tags", None)
     for field, value in changes.items():
         if field == "text":
@@ -258,7 +268,8 @@ def claim_update(
         if existing is not None:
             raise _duplicate_error(existing)
         update_fields.add("text_hash")
-    if claim.has_verdict and CLAIM_MEANING_FIELDS & update_fields:
+    # A form that sends every field back unchanged has not changed what was checked.
+    if claim.has_verdict and _meaning(claim) != meaning_before:
         claim.needs_review = True
         update_fields.add("needs_review")
     if tag_names is not None:

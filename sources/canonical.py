@@ -7,6 +7,8 @@ no tracking parameters, and the aliases of the social platforms newsrooms cite m
 
 from __future__ import annotations
 
+import contextlib
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -84,7 +86,9 @@ def canonicalize(url: str) -> str:
     if host.startswith("www."):
         host = host[4:]
     host = HOST_ALIASES.get(host, host)
-    netloc = host if port in (None, 80, 443) else f"{host}:{port}"
+    # urlsplit drops an IPv6 literal's brackets; the netloc needs them back.
+    bracketed = f"[{host}]" if ":" in host else host
+    netloc = bracketed if port in (None, 80, 443) else f"{bracketed}:{port}"
 
     path = normalized.path or "/"
     if len(path) > 1 and path.endswith("/"):
@@ -109,7 +113,8 @@ def _fold_social_path(host: str, path: str) -> str:
         # t.me/s/<channel>/<post> is the web preview of t.me/<channel>/<post>.
         if len(segments) >= 2 and segments[0] == "s":
             segments = segments[1:]
-        if segments and segments[0] not in RESERVED_SEGMENTS:
+        # An invite link's hash (t.me/+AbC...) is case-sensitive; a channel name is not.
+        if segments and segments[0] not in RESERVED_SEGMENTS and not segments[0].startswith("+"):
             segments[0] = segments[0].lower()
     elif host == "x.com" and segments and segments[0].lower() not in RESERVED_SEGMENTS:
         segments[0] = segments[0].lower()
@@ -150,6 +155,11 @@ def normalize_domain(domain: str) -> str:
     domain = domain.strip().lower().rstrip(".")
     if "://" in domain:
         domain = urlsplit(domain).hostname or ""
+    if not domain.isascii():
+        # Canonical URLs carry IDNA (punycode) hosts, as w3lib encodes them: match that form.
+        # Left as typed if it cannot be encoded; the domain validator then refuses it.
+        with contextlib.suppress(UnicodeError):
+            domain = unicodedata.normalize("NFKC", domain).encode("idna").decode("ascii")
     if domain.startswith("www."):
         domain = domain[4:]
     return HOST_ALIASES.get(domain, domain)
@@ -164,7 +174,10 @@ def parent_domains(host: str) -> list[str]:
 @lru_cache(maxsize=1)
 def _extractor() -> tldextract.TLDExtract:
     # The Public Suffix List snapshot bundled with tldextract: never fetched from the network.
-    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+    # Private suffixes too: two blogs on github.io or blogspot.com are two outlets, not one.
+    return tldextract.TLDExtract(
+        suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True
+    )
 
 
 def registrable_domain(host: str) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.core.validators import DomainNameValidator
 from django.db import IntegrityError, transaction
 
 from config.roles import Role, has_role, require_role
@@ -22,6 +23,9 @@ from sources.canonical import (
     social_handle,
 )
 from sources.models import Citation, Outlet, OutletDomain, OutletHandle, ReliabilityRating, Source
+
+# Checked here rather than as a model validator, which would need a migration.
+_validate_domain = DomainNameValidator(accept_idna=False)
 
 OUTLET_FIELDS = ("name", "kind", "country", "affiliation", "owner", "party_to", "description")
 SOURCE_FIELDS = (
@@ -71,6 +75,8 @@ def outlet_update(*, outlet: Outlet, actor: AbstractBaseUser, **changes: Any) ->
     require_role(actor, Role.FACT_CHECKER, action="Editing an outlet")
     reject_unknown_fields(changes, OUTLET_FIELDS)
     for field, value in changes.items():
+        if isinstance(value, str):
+            value = value.strip().upper() if field == "country" else value.strip()
         setattr(outlet, field, value)
     outlet.full_clean()
     outlet.save(update_fields=[*changes, "updated_at"])
@@ -94,6 +100,10 @@ def outlet_handle_add(
 def _outlet_domain_add(*, outlet: Outlet, domain: str) -> OutletDomain:
     row = OutletDomain(outlet=outlet, domain=normalize_domain(domain))
     row.full_clean()
+    try:
+        _validate_domain(row.domain)
+    except ValidationError as exc:
+        raise ValidationError({"domain": exc.error_list}) from exc
     row.save()
     return row
 
@@ -128,6 +138,9 @@ def outlet_rate(
     return rating
 
 
+_HANDLE_MAX_LENGTH = OutletHandle._meta.get_field("handle").max_length or 100
+
+
 def outlet_for_url(*, canonical_url: str) -> Outlet:
     """The outlet owning a canonical URL (by social handle, else by domain), created if none does.
 
@@ -135,6 +148,8 @@ def outlet_for_url(*, canonical_url: str) -> Outlet:
     constraint; we then use its row.
     """
     handle = social_handle(canonical_url)
+    if handle is not None and len(handle.handle) > _HANDLE_MAX_LENGTH:
+        handle = None  # no platform allows such a name; attach by domain instead
     if handle is not None:
         existing = (
             OutletHandle.objects.select_related("outlet")
@@ -186,7 +201,7 @@ def outlet_for_url(*, canonical_url: str) -> Outlet:
 def canonical_url_for(url: str) -> str:
     """The canonical form of a cited URL, or a field-level ValidationError on ``url``."""
     try:
-        return canonicalize(url)
+        canonical = canonicalize(url)
     except InvalidURL as exc:
         raise ValidationError(
             {
@@ -195,6 +210,12 @@ def canonical_url_for(url: str) -> str:
                 )
             }
         ) from exc
+    # Percent-encoding can make the canonical form longer than the address as typed.
+    if len(canonical) > (Source._meta.get_field("canonical_url").max_length or 2000):
+        raise ValidationError(
+            {"url": ValidationError("This web address is too long.", code="max_length")}
+        )
+    return canonical
 
 
 def _check_not_duplicate(canonical_url: str, *, exclude_pk: int | None = None) -> None:
@@ -267,9 +288,8 @@ def source_update(*, source: Source, actor: AbstractBaseUser, **changes: Any) ->
         require_role(actor, Role.FACT_CHECKER, action="Editing someone else's source")
     else:
         require_role(actor, Role.VIEWER, action="Editing a source")
-    if source.is_sensitive and changes.get("is_sensitive") is False:
-        require_role(actor, Role.EDITOR, action="Lifting the sensitive mark")
     source = Source.objects.select_for_update().get(pk=source.pk)
+    was_sensitive = source.is_sensitive
     for field, value in changes.items():
         setattr(source, field, value.strip() if isinstance(value, str) else value)
     update_fields = [*changes, "updated_at"]
@@ -285,6 +305,9 @@ def source_update(*, source: Source, actor: AbstractBaseUser, **changes: Any) ->
             source.canonical_url = None
         update_fields.append("canonical_url")
     source.full_clean()
+    # After full_clean, so that 0 or "false" count as lifting the mark as much as False does.
+    if was_sensitive and not source.is_sensitive:
+        require_role(actor, Role.EDITOR, action="Lifting the sensitive mark")
     source.save(update_fields=sorted(set(update_fields)))
     return source
 

@@ -27,6 +27,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hasher(settings) -> None:
+    # PBKDF2 costs ~0.25 s per user; the tests are not about password hashing.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _plain_static_storage(settings) -> None:
     # The manifest storage of production needs collectstatic; tests render the admin without it.
     settings.STORAGES = {
