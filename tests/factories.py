@@ -118,3 +118,37 @@ class EvidenceFactory(factory.django.DjangoModelFactory):
     stance = Evidence.Stance.ASSERTS
     credibility = Evidence.Credibility.CANNOT_JUDGE
     added_by = factory.SubFactory(UserFactory)
+
+
+# --- verification: audit rows (append-only; built directly for append-only and constraint tests)
+
+from verification.models import Publication, StatusChange  # noqa: E402
+
+
+class StatusChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StatusChange
+
+    claim = factory.SubFactory(ClaimFactory)
+    from_status = Claim.Status.UNVERIFIED
+    to_status = Claim.Status.IN_REVIEW
+    rationale = "Picked up for review."
+    actor = factory.SubFactory(UserFactory)
+    claim_version = 2
+
+
+class PublicationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Publication
+
+    claim = factory.SubFactory(ClaimFactory)
+    action = Publication.Action.PUBLISH
+    verdict = Claim.Status.VERIFIED
+    status_change = factory.SubFactory(
+        StatusChangeFactory,
+        claim=factory.SelfAttribute("..claim"),
+        from_status=Claim.Status.IN_REVIEW,
+        to_status=Claim.Status.VERIFIED,
+    )
+    public_summary = "Confirmed by border-crossing records."
+    actor = factory.SubFactory(UserFactory)

@@ -300,25 +300,35 @@ def _outlet_info(outlet: Outlet | None) -> OutletInfo | None:
 def _shared(
     nodes: dict[int, dict[str, Any]], outlets: dict[int, Outlet], *, key: str
 ) -> tuple[SharedGroup, ...]:
-    groups: dict[str, set[int]] = defaultdict(set)
-    outlets_per_owner: dict[str, set[int]] = defaultdict(set)
+    # Grouped by outlet id and case-folded owner, as voices are: two outlets that merely share a
+    # name are not one outlet, and "Acme Media" and "ACME media" are one owner.
+    groups: dict[tuple[str, int | str], set[int]] = defaultdict(set)
+    labels: dict[tuple[str, int | str], str] = {}
+    outlets_per_owner: dict[tuple[str, int | str], set[int]] = defaultdict(set)
     for sid, src in nodes.items():
         outlet = outlets.get(src["outlet_id"])
         if outlet is None:
             continue
         if key == "outlet":
-            groups[outlet.name].add(sid)
+            group = ("outlet", outlet.pk)
+            labels.setdefault(group, outlet.name)
         elif key == "owner" and outlet.owner:
-            groups[outlet.owner].add(sid)
-            outlets_per_owner[outlet.owner].add(outlet.pk)
+            group = ("owner", outlet.owner.casefold())
+            labels.setdefault(group, outlet.owner)
+            outlets_per_owner[group].add(outlet.pk)
         elif key == "party" and outlet.party_to:
-            groups[f"{outlet.name} (party: {outlet.party_to})"].add(sid)
+            group = ("party", outlet.pk)
+            labels.setdefault(group, f"{outlet.name} (party: {outlet.party_to})")
+        else:
+            continue
+        groups[group].add(sid)
     if key == "outlet":
-        keep = {label for label, ids in groups.items() if len(ids) > 1}
+        keep = [group for group, ids in groups.items() if len(ids) > 1]
     elif key == "owner":
-        keep = {label for label, ids in outlets_per_owner.items() if len(ids) > 1}
+        keep = [group for group, ids in outlets_per_owner.items() if len(ids) > 1]
     else:
-        keep = set(groups)
+        keep = list(groups)
     return tuple(
-        SharedGroup(label=label, source_ids=tuple(sorted(groups[label]))) for label in sorted(keep)
+        SharedGroup(label=labels[group], source_ids=tuple(sorted(groups[group])))
+        for group in sorted(keep, key=lambda g: (labels[g], str(g[1])))
     )

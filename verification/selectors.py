@@ -24,7 +24,12 @@ def source_visibility_q(user: User | None) -> Q:
         return Q()
     visible = Q(is_sensitive=False) | Q(created_by=user)
     if role >= Role.FACT_CHECKER:
-        on_their_claims = Evidence.objects.filter(Q(claim__assignee=user) | Q(added_by=user))
+        # The claim's fact-checkers: its assignee and everyone who added evidence on it, not only
+        # whoever added this very source.
+        their_claims = Evidence.objects.filter(added_by=user).values("claim_id")
+        on_their_claims = Evidence.objects.filter(
+            Q(claim__assignee=user) | Q(claim_id__in=their_claims)
+        )
         visible |= Q(pk__in=on_their_claims.values("source_id"))
     return visible
 

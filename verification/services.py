@@ -116,7 +116,9 @@ def claim_status_change(
         claim_version=claim.version,
         evidence_snapshot=_evidence_snapshot(claim),
     )
-    change.full_clean(exclude=["claim", "actor"])
+    # The snapshot is ours, not input; an empty one (no evidence yet) is valid though the field
+    # is not blank=True, which full_clean would refuse.
+    change.full_clean(exclude=["claim", "actor", "evidence_snapshot"])
     change.save()
     return change
 
@@ -148,12 +150,17 @@ def claim_assign(
 # --- Evidence --------------------------------------------------------------------------------
 
 
+def _primary_language(tag: str) -> str:
+    return tag.strip().replace("_", "-").split("-")[0].lower()
+
+
 def _check_translation(evidence: Evidence) -> None:
     newsroom = settings.CLAIMTRAIL_NEWSROOM_LANGUAGE
+    # Compare primary subtags on both sides: a newsroom set to "en-GB" reads an "en" quote.
     if (
         evidence.quote.strip()
         and evidence.quote_language
-        and evidence.quote_language.split("-")[0].lower() != newsroom
+        and _primary_language(evidence.quote_language) != _primary_language(newsroom)
         and not evidence.translation.strip()
     ):
         raise ValidationError(
