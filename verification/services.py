@@ -236,6 +236,20 @@ def evidence_add(
     return evidence
 
 
+def _evidence_for_write(*, evidence_id: int, actor: AbstractBaseUser) -> Evidence:
+    """The evidence row as it is now, if it still exists and the actor may see its source.
+
+    Evidence from a sensitive source the actor may not see is answered like a missing row, so
+    the refusal does not reveal that it exists.
+    """
+    evidence = Evidence.objects.select_related("source").filter(pk=evidence_id).first()
+    if evidence is None or not source_is_visible_to(source=evidence.source, user=actor):
+        raise ValidationError(
+            {"evidence": ValidationError("No such evidence.", code="does_not_exist")}
+        )
+    return evidence
+
+
 @transaction.atomic
 def evidence_update(
     *, evidence: Evidence, actor: AbstractBaseUser, expected_version: int, **changes: Any
@@ -243,7 +257,7 @@ def evidence_update(
     require_role(actor, Role.FACT_CHECKER, action="Editing evidence")
     reject_unknown_fields(changes, EVIDENCE_EDITABLE_FIELDS)
     claim = claim_lock_for_write(claim_id=evidence.claim_id, expected_version=expected_version)
-    evidence = Evidence.objects.get(pk=evidence.pk)
+    evidence = _evidence_for_write(evidence_id=evidence.pk, actor=actor)
     for field, value in changes.items():
         setattr(evidence, field, value.strip() if isinstance(value, str) else value)
     evidence.full_clean(validate_constraints=False)
@@ -262,7 +276,7 @@ def evidence_delete(*, evidence: Evidence, actor: AbstractBaseUser, expected_ver
     """Remove evidence. The audit rows keep what it was at the moments that mattered."""
     require_role(actor, Role.FACT_CHECKER, action="Removing evidence")
     claim = claim_lock_for_write(claim_id=evidence.claim_id, expected_version=expected_version)
-    Evidence.objects.filter(pk=evidence.pk).delete()
+    _evidence_for_write(evidence_id=evidence.pk, actor=actor).delete()
     update_fields: set[str] = set()
     _flag_if_verdict(claim, update_fields)
     claim_save_bumped(claim=claim, update_fields=update_fields)
@@ -303,7 +317,22 @@ def verdict_publish(
                 )
             }
         )
-    verdict_change = StatusChange.objects.filter(claim=claim).latest()
+    verdict_change = (
+        StatusChange.objects.filter(claim=claim, to_status=claim.status)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if verdict_change is None:
+        # A verdict set outside the workflow (a data repair) has no audit row to publish from.
+        raise ValidationError(
+            {
+                "status": ValidationError(
+                    "This verdict has no status change on record: reopen the claim and record "
+                    "the verdict through the workflow before publishing.",
+                    code="no_audit_row",
+                )
+            }
+        )
     if verdict_change.actor_id == actor.pk and not settings.CLAIMTRAIL_ALLOW_SELF_PUBLISH:
         raise PermissionDenied("Four eyes: another editor must publish a verdict you set yourself.")
     current = claim_published(claim=claim)

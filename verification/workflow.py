@@ -10,12 +10,14 @@ from claims.models import Claim
 from config.roles import Role
 
 Status = Claim.Status
+# In declaration order, so messages listing next statuses read the same every time.
+VERDICTS = [status for status in Status if status in Claim.VERDICTS]
 
 TRANSITIONS: dict[tuple[str, str], Role] = {
     (Status.UNVERIFIED, Status.IN_REVIEW): Role.FACT_CHECKER,
     (Status.IN_REVIEW, Status.UNVERIFIED): Role.FACT_CHECKER,
-    **{(Status.IN_REVIEW, verdict): Role.FACT_CHECKER for verdict in Claim.VERDICTS},
-    **{(verdict, Status.IN_REVIEW): Role.FACT_CHECKER for verdict in Claim.VERDICTS},
+    **{(Status.IN_REVIEW, verdict): Role.FACT_CHECKER for verdict in VERDICTS},
+    **{(verdict, Status.IN_REVIEW): Role.FACT_CHECKER for verdict in VERDICTS},
 }
 
 

@@ -434,3 +434,32 @@ def test_a_malformed_quote_language_is_refused(fact_checker, quote_language):
 
     assert "quote_language" in exc.value.error_dict
     assert not claim.evidence.exists()
+
+
+def test_evidence_from_a_sensitive_source_cannot_be_edited_by_a_checker_off_the_claim(
+    fact_checker, other_fact_checker, editor
+):
+    claim = ClaimFactory(assignee=fact_checker)
+    source = SourceFactory(is_sensitive=True)
+    evidence = _add(claim, editor, source=source)
+    _update(evidence, fact_checker, credibility=2)  # the claim's assignee may
+    before = _state(claim)
+
+    with pytest.raises(ValidationError) as exc:
+        _update(evidence, other_fact_checker, credibility=1)
+    assert _codes(exc.value, "evidence") == ["does_not_exist"]
+    with pytest.raises(ValidationError):
+        _delete(evidence, other_fact_checker)
+    assert _state(claim) == before
+
+
+def test_deleting_evidence_that_is_already_gone_is_refused_without_a_version_bump(fact_checker):
+    claim = ClaimFactory()
+    evidence = _add(claim, fact_checker)
+    _delete(evidence, fact_checker)
+    before = _state(claim)
+
+    with pytest.raises(ValidationError) as exc:
+        _delete(evidence, fact_checker)
+    assert _codes(exc.value, "evidence") == ["does_not_exist"]
+    assert _state(claim) == before

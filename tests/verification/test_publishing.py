@@ -407,3 +407,15 @@ def test_the_database_accepts_a_consistent_unpublish():
     )
 
     assert claim_published(claim=published.claim) is None
+
+
+def test_a_verdict_set_outside_the_workflow_cannot_be_published(editor):
+    claim = ClaimFactory()
+    Claim.objects.filter(pk=claim.pk).update(status=Claim.Status.VERIFIED)
+    claim.refresh_from_db()
+    before = _state(claim)
+
+    with pytest.raises(ValidationError) as exc:
+        _publish(claim, editor)
+    assert _codes(exc.value, "status") == ["no_audit_row"]
+    assert _state(claim) == before
