@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import DomainNameValidator
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
 
@@ -111,7 +112,9 @@ class OutletDomain(models.Model):
     """A web domain an outlet owns; subdomains belong to it too unless another outlet owns them."""
 
     outlet = models.ForeignKey(Outlet, on_delete=models.CASCADE, related_name="domains")
-    domain = models.CharField(max_length=253, unique=True, validators=TEXT_VALIDATORS)
+    domain = models.CharField(
+        max_length=253, unique=True, validators=[DomainNameValidator(accept_idna=False)]
+    )
 
     class Meta:
         ordering = ["domain"]
@@ -174,7 +177,8 @@ class ReliabilityRating(AppendOnlyModel):
 
     Grade = ReliabilityRatingGrade
 
-    outlet = models.ForeignKey(Outlet, on_delete=models.CASCADE, related_name="ratings")
+    # PROTECT: an outlet with a rating history cannot be deleted out from under it.
+    outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="ratings")
     grade = models.CharField(max_length=1, choices=Grade.choices)
     rationale = models.TextField(
         max_length=5000, validators=[bounded(5000), reject_blank, *TEXT_VALIDATORS]

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.core.validators import DomainNameValidator
 from django.db import IntegrityError, transaction
 
 from config.roles import Role, has_role, require_role
@@ -23,9 +22,6 @@ from sources.canonical import (
     social_handle,
 )
 from sources.models import Citation, Outlet, OutletDomain, OutletHandle, ReliabilityRating, Source
-
-# Checked here rather than as a model validator, which would need a migration.
-_validate_domain = DomainNameValidator(accept_idna=False)
 
 OUTLET_FIELDS = ("name", "kind", "country", "affiliation", "owner", "party_to", "description")
 SOURCE_FIELDS = (
@@ -100,10 +96,6 @@ def outlet_handle_add(
 def _outlet_domain_add(*, outlet: Outlet, domain: str) -> OutletDomain:
     row = OutletDomain(outlet=outlet, domain=normalize_domain(domain))
     row.full_clean()
-    try:
-        _validate_domain(row.domain)
-    except ValidationError as exc:
-        raise ValidationError({"domain": exc.error_list}) from exc
     row.save()
     return row
 

@@ -275,11 +275,30 @@ class EvidenceForm(EvidenceFormBase):
     """The Evidence admin's own page."""
 
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    via = forms.ModelMultipleChoiceField(
+        queryset=Citation.objects.none(),
+        required=False,
+        label="Relies on (for this claim)",
+        help_text="Which of the source's own citations carry this claim. None selected: all of "
+        "them count for its provenance.",
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
             self.initial["expected_version"] = self.instance.claim.version
+            if "via" in self.fields:
+                # The choices are the source's own citations, to sources this user may see.
+                self.fields["via"].queryset = (
+                    Citation.objects.filter(
+                        citing_id=self.instance.source_id,
+                        cited__in=_visible_sources(self.request),
+                    )
+                    .select_related("cited")
+                    .order_by("pk")
+                )
+                self.initial["via"] = list(self.instance.via.values_list("pk", flat=True))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -591,7 +610,7 @@ class EvidenceAdmin(ServiceAdmin):
     readonly_fields = ("added_by", "added_at", "updated_at")
     add_fieldsets = ((None, {"fields": EVIDENCE_FORM_FIELDS}),)
     fieldsets = (
-        (None, {"fields": (*EVIDENCE_FORM_FIELDS, "expected_version")}),
+        (None, {"fields": (*EVIDENCE_FORM_FIELDS, "via", "expected_version")}),
         ("Record", {"fields": ("added_by", "added_at", "updated_at")}),
     )
 

@@ -725,6 +725,8 @@ class EvidenceSpec:
     quote: str = ""
     quote_language: str = ""
     translation: str = ""
+    # The sources this evidence's source cites *for this claim* (Evidence.via), by key.
+    via: tuple[str, ...] = ()
 
 
 EVIDENCE = (
@@ -735,6 +737,7 @@ EVIDENCE = (
         C.PROBABLY_TRUE,
         "Only the recruitment records back this figure; the article's other citations concern "
         "other claims.",
+        via=("recruitment_records",),
     ),
     EvidenceSpec(
         "recruits_51",
@@ -743,7 +746,13 @@ EVIDENCE = (
         C.PROBABLY_TRUE,
         "Primary records; IStories matched several arrivals against border-crossing data.",
     ),
-    EvidenceSpec("recruits_split", "istories_article", ASSERTS, C.PROBABLY_TRUE),
+    EvidenceSpec(
+        "recruits_split",
+        "istories_article",
+        ASSERTS,
+        C.PROBABLY_TRUE,
+        via=("recruitment_records",),
+    ),
     EvidenceSpec(
         "recruits_split",
         "recruitment_records",
@@ -1212,6 +1221,9 @@ class _Builder:
                 translation=spec.translation,
                 credibility=spec.credibility,
                 note=spec.note,
+                via=[
+                    Citation.objects.get(citing=source, cited=self.sources[key]) for key in spec.via
+                ],
             )
 
     def _workflow(self) -> None:

@@ -14,7 +14,7 @@ from config.validation import (
     reject_control_characters,
     validate_language_code,
 )
-from sources.models import Source
+from sources.models import Citation, Source
 
 TEXT_VALIDATORS = [reject_control_characters]
 STATUS_VALUES = [s.value for s in Claim.Status]
@@ -66,6 +66,15 @@ class Evidence(models.Model):
     note = models.TextField(
         blank=True, max_length=5000, validators=[bounded(5000), *TEXT_VALIDATORS]
     )
+    via = models.ManyToManyField(
+        Citation,
+        blank=True,
+        related_name="+",
+        verbose_name="relies on (for this claim)",
+        help_text="Which of the source's own citations carry this claim. Empty: all of them. "
+        "An article citing a dataset for one figure and a statement for another passes each "
+        "claim only the origins it rests on.",
+    )
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -105,7 +114,7 @@ class StatusChange(AppendOnlyModel):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     claim_version = models.PositiveIntegerField(help_text="The claim's version after this change.")
     evidence_snapshot = models.JSONField(
-        default=list, help_text="The claim's evidence rows at the moment of the change."
+        default=list, blank=True, help_text="The claim's evidence rows at the moment of the change."
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 

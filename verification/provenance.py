@@ -8,6 +8,10 @@ From each evidence source we walk ``Citation`` edges (citing -> cited) upward:
   counted as an origin of its own; so is a branch that only loops back on itself or goes past
   the depth limit.
 
+A report that cites several sources for several things should not pass all their origins to
+every claim it makes: evidence may name, in ``via``, which of its source's citations carry *this*
+claim, and for this claim only those edges are walked out of that source.
+
 Origins are then grouped into **voices**: origins from one outlet, or from outlets with one
 owner, speak with one voice. The number of independent origins of a stance is the number of
 voices among the origins of that stance's evidence: three outlets repeating one Telegram post
@@ -25,6 +29,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 
 from claims.models import Claim
 from sources.models import Citation, Outlet, Source
@@ -123,8 +128,8 @@ def claim_provenance(
 ) -> Provenance:
     """The provenance graph of a claim's evidence and its independent origins per stance.
 
-    One query for the evidence, one per level of citations walked, one for the sources' details
-    and one for their outlets with current grades.
+    One query for the evidence, one for its ``via`` scoping, one per level of citations walked,
+    one for the sources' details and one for their outlets with current grades.
     """
     max_depth = settings.CLAIMTRAIL_PROVENANCE_MAX_DEPTH if max_depth is None else max_depth
     original = Source.Sourcing.ORIGINAL
@@ -136,6 +141,7 @@ def claim_provenance(
     )
     # The walk needs only ids and sourcing; the nodes' details are loaded once at the end.
     sourcing: dict[int, str] = {row[1]: row[4] for row in evidence}
+    scope = _via_scope(claim=claim, visible=visible)
     out_edges: dict[int, list[int]] = defaultdict(list)
     edges: list[ProvenanceEdge] = []
     expanded: set[int] = set()
@@ -150,6 +156,8 @@ def claim_provenance(
         )
         discovered: set[int] = set()
         for citing_id, cited_id, kind, cited_sourcing in citations:
+            if citing_id in scope and cited_id not in scope[citing_id]:
+                continue  # the source cites it, but not for this claim
             edges.append(ProvenanceEdge(citing_id, cited_id, kind))
             out_edges[citing_id].append(cited_id)
             if cited_id not in sourcing:
@@ -227,6 +235,18 @@ def claim_provenance(
         truncated=truncated,
         notes=notes if truncated else (),
     )
+
+
+def _via_scope(*, claim: Claim, visible: QuerySet[Source]) -> dict[int, set[int]]:
+    """Sources whose evidence on this claim names the citations that carry it (``via``): for
+    this claim, only those edges are walked out of them, wherever the walk meets them."""
+    scope: dict[int, set[int]] = defaultdict(set)
+    rows = Evidence.via.through.objects.filter(
+        evidence__claim=claim, evidence__source__in=visible
+    ).values_list("evidence__source_id", "citation__cited_id")
+    for source_id, cited_id in rows:
+        scope[source_id].add(cited_id)
+    return dict(scope)
 
 
 def _trace(start: int, out_edges, is_origin, is_dead_end) -> tuple[set[int], set[int]]:

@@ -6,6 +6,7 @@ its rows, and bumps the claim's version, all in one transaction: a refused write
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -17,16 +18,16 @@ from claims.models import Claim
 from claims.services import claim_lock_for_write, claim_save_bumped
 from config.roles import Role, has_role, require_role
 from config.validation import collapse_whitespace, reject_unknown_fields
-from sources.models import Source
+from sources.models import Citation, Source
 from verification.models import Evidence, Publication, StatusChange
 from verification.selectors import claim_published, source_is_visible_to
 from verification.workflow import next_statuses, transition_role
 
 EVIDENCE_EDITABLE_FIELDS = (
-    "stance", "quote", "quote_language", "translation", "credibility", "note",
+    "stance", "quote", "quote_language", "translation", "credibility", "note", "via",
 )  # fmt: skip
 # Edits that change what the evidence says about the claim; on a verdict they flag a review.
-EVIDENCE_WEIGHT_FIELDS = frozenset({"stance", "credibility", "quote", "translation"})
+EVIDENCE_WEIGHT_FIELDS = frozenset({"stance", "credibility", "quote", "translation", "via"})
 
 
 def _required_text(value: str, *, field: str, what: str, max_length: int = 5000) -> str:
@@ -118,7 +119,7 @@ def claim_status_change(
     )
     # The snapshot is ours, not input; an empty one (no evidence yet) is valid though the field
     # is not blank=True, which full_clean would refuse.
-    change.full_clean(exclude=["claim", "actor", "evidence_snapshot"])
+    change.full_clean(exclude=["claim", "actor"])
     change.save()
     return change
 
@@ -174,6 +175,27 @@ def _check_translation(evidence: Evidence) -> None:
         )
 
 
+def _check_via(
+    *, source: Source, via: Iterable[Citation], actor: AbstractBaseUser
+) -> list[Citation]:
+    """``via`` must be citations made by the evidence's own source, to sources the actor sees."""
+    citations = list(via)
+    for citation in citations:
+        if citation.citing_id != source.pk or not source_is_visible_to(
+            source=citation.cited, user=actor
+        ):
+            raise ValidationError(
+                {
+                    "via": ValidationError(
+                        "Citation #%(id)s is not one the evidence's source makes.",
+                        code="not_cited_by_source",
+                        params={"id": citation.pk},
+                    )
+                }
+            )
+    return citations
+
+
 def _check_unique_stance(evidence: Evidence) -> None:
     clash = Evidence.objects.filter(
         claim_id=evidence.claim_id, source_id=evidence.source_id, stance=evidence.stance
@@ -209,8 +231,13 @@ def evidence_add(
     translation: str = "",
     credibility: int = Evidence.Credibility.CANNOT_JUDGE,
     note: str = "",
+    via: Iterable[Citation] = (),
 ) -> Evidence:
-    """Link a source to a claim with its stance and graded credibility."""
+    """Link a source to a claim with its stance and graded credibility.
+
+    ``via``: the source's own citations that carry this claim, when it cites others for other
+    things (provenance then follows only those for this claim).
+    """
     require_role(actor, Role.FACT_CHECKER, action="Adding evidence")
     if not source_is_visible_to(source=source, user=actor):
         raise ValidationError({"source": ValidationError("No such source.", code="does_not_exist")})
@@ -229,7 +256,9 @@ def evidence_add(
     evidence.full_clean(validate_constraints=False)
     _check_translation(evidence)
     _check_unique_stance(evidence)
+    citations = _check_via(source=source, via=via, actor=actor)
     evidence.save()
+    evidence.via.set(citations)
     update_fields: set[str] = set()
     _flag_if_verdict(claim, update_fields)
     claim_save_bumped(claim=claim, update_fields=update_fields)
@@ -258,12 +287,16 @@ def evidence_update(
     reject_unknown_fields(changes, EVIDENCE_EDITABLE_FIELDS)
     claim = claim_lock_for_write(claim_id=evidence.claim_id, expected_version=expected_version)
     evidence = _evidence_for_write(evidence_id=evidence.pk, actor=actor)
+    via = changes.pop("via", None)
     for field, value in changes.items():
         setattr(evidence, field, value.strip() if isinstance(value, str) else value)
     evidence.full_clean(validate_constraints=False)
     _check_translation(evidence)
     _check_unique_stance(evidence)
     evidence.save(update_fields=[*changes, "updated_at"])
+    if via is not None:
+        evidence.via.set(_check_via(source=evidence.source, via=via, actor=actor))
+        changes["via"] = via
     update_fields: set[str] = set()
     if EVIDENCE_WEIGHT_FIELDS & set(changes):
         _flag_if_verdict(claim, update_fields)

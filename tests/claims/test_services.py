@@ -24,12 +24,6 @@ pytestmark = pytest.mark.django_db
 TEXT = "At least 155 Chinese citizens are fighting in the Russian army."
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings) -> None:
-    # Every factory user gets a hashed password; PBKDF2 would dominate the run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def row_counts() -> dict[str, int]:
     models = (Claim, Claimant, ClaimRelation, Tag, Claim.tags.through)
     return {model.__name__: model.objects.count() for model in models}

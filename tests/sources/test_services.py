@@ -29,12 +29,6 @@ pytestmark = pytest.mark.django_db
 MODELS = (Outlet, OutletDomain, OutletHandle, ReliabilityRating, Source, Citation)
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings) -> None:
-    # Every factory user gets a hashed password; PBKDF2 would dominate the run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def row_counts() -> dict[str, int]:
     return {model.__name__: model.objects.count() for model in MODELS}
 

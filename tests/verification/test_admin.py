@@ -745,3 +745,23 @@ def test_evidence_snapshot_of_the_audit_trail_is_shown_to_editors_only(
     assert b"Evidence snapshot" not in client.get(url(StatusChange, "change", change.pk)).content
     client.force_login(editor)
     assert b"Evidence snapshot" in client.get(url(StatusChange, "change", change.pk)).content
+
+
+def test_evidence_admin_sets_via_to_the_sources_own_citations(client, fact_checker, claim):
+    report = SourceFactory()
+    dataset = CitationFactory(citing=report, cited=SourceFactory())
+    CitationFactory(citing=report, cited=SourceFactory())
+    unrelated = CitationFactory()
+    evidence = add_evidence(claim, fact_checker, report)
+    client.force_login(fact_checker)
+    page = client.get(url(Evidence, "change", evidence.pk))
+    choices = set(page.context["adminform"].form.fields["via"].queryset)
+    assert dataset in choices
+    assert unrelated not in choices
+
+    response = client.post(
+        url(Evidence, "change", evidence.pk), {**shown_form_data(page), "via": [dataset.pk]}
+    )
+
+    assert response.status_code == 302
+    assert list(evidence.via.all()) == [dataset]

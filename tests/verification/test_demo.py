@@ -16,11 +16,6 @@ from verification.provenance import claim_provenance
 from verification.selectors import sources_visible_to
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def demo(db):
     return demo_load()

@@ -9,16 +9,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from claims.models import Claim
-from tests.factories import ClaimFactory, EvidenceFactory, SourceFactory
+from tests.factories import CitationFactory, ClaimFactory, EvidenceFactory, SourceFactory
 from verification.models import Evidence
 from verification.services import evidence_add, evidence_delete, evidence_update
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _codes(exc: ValidationError, field: str) -> list[str]:
@@ -463,3 +458,28 @@ def test_deleting_evidence_that_is_already_gone_is_refused_without_a_version_bum
         _delete(evidence, fact_checker)
     assert _codes(exc.value, "evidence") == ["does_not_exist"]
     assert _state(claim) == before
+
+
+def test_via_must_name_citations_the_evidence_source_makes(fact_checker):
+    source, other = SourceFactory(), SourceFactory()
+    foreign = CitationFactory(citing=other, cited=SourceFactory())
+    claim = ClaimFactory()
+    before = _state(claim)
+
+    with pytest.raises(ValidationError) as exc:
+        _add(claim, fact_checker, source=source, via=[foreign])
+    assert _codes(exc.value, "via") == ["not_cited_by_source"]
+    assert _state(claim) == before
+
+
+def test_changing_via_on_a_verdict_flags_it_for_review(fact_checker):
+    source = SourceFactory()
+    citation = CitationFactory(citing=source, cited=SourceFactory())
+    claim = _claim_with_verdict()
+    evidence = _add(claim, fact_checker, source=source)
+    Claim.objects.filter(pk=claim.pk).update(needs_review=False)
+
+    _update(evidence, fact_checker, via=[citation])
+
+    assert list(evidence.via.all()) == [citation]
+    assert Claim.objects.get(pk=claim.pk).needs_review

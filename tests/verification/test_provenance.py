@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from claims.models import Claim
 from claims.services import claim_create
-from sources.models import Outlet, Source
+from sources.models import Citation, Outlet, Source
 from sources.services import citation_create, source_create
 from tests.factories import (
     CitationFactory,
@@ -31,11 +31,6 @@ pytestmark = pytest.mark.django_db
 ORIGINAL = Source.Sourcing.ORIGINAL
 ASSERTS = Evidence.Stance.ASSERTS
 CONTRADICTS = Evidence.Stance.CONTRADICTS
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _source(outlet: Outlet | None = None, sourcing: str = Source.Sourcing.UNKNOWN, **kw) -> Source:
@@ -503,11 +498,79 @@ def test_provenance_costs_one_query_per_level_not_per_evidence_row(
     with CaptureQueriesContext(connection) as one_row:
         claim_provenance(claim=small, user=editor)
 
-    # Role, evidence, three citation levels, source details, outlets.
-    with django_assert_max_num_queries(7) as ten_rows:
+    # Role, evidence, via scoping, three citation levels, source details, outlets.
+    with django_assert_max_num_queries(8) as ten_rows:
         prov = claim_provenance(claim=large, user=editor)
 
     assert len(ten_rows.captured_queries) == len(one_row.captured_queries)
     assert prov.stance(ASSERTS).evidence_count == 10
     assert prov.stance(ASSERTS).independent_origins == 1
     assert len(prov.nodes) == 31
+
+
+# --- via: which of a source's citations carry this claim --------------------------------------
+
+
+def _add_via(claim: Claim, actor, source: Source, *cited: Source) -> Evidence:
+    claim.refresh_from_db()
+    via = [Citation.objects.get(citing=source, cited=target) for target in cited]
+    return evidence_add(
+        claim=claim,
+        actor=actor,
+        source=source,
+        stance=ASSERTS,
+        expected_version=claim.version,
+        via=via,
+    )
+
+
+def test_a_report_citing_several_sources_passes_a_claim_only_the_origins_named_in_via(
+    fact_checker,
+):
+    report = _source(sourcing=Source.Sourcing.DERIVED)
+    dataset, statement = _source(sourcing=ORIGINAL), _source(sourcing=ORIGINAL)
+    _cites(report, dataset, statement)
+    scoped, unscoped = ClaimFactory(), ClaimFactory()
+    _add_via(scoped, fact_checker, report, dataset)
+    _evidence(unscoped, report)
+
+    narrow = claim_provenance(claim=scoped, user=fact_checker)
+    wide = claim_provenance(claim=unscoped, user=fact_checker)
+
+    assert _trace(narrow, report).origin_ids == (dataset.pk,)
+    assert narrow.stance(ASSERTS).independent_origins == 1
+    assert {node.source_id for node in narrow.nodes} == {report.pk, dataset.pk}
+    assert _trace(wide, report).origin_ids == tuple(sorted((dataset.pk, statement.pk)))
+    assert wide.stance(ASSERTS).independent_origins == 2
+
+
+def test_via_scoping_applies_where_the_walk_meets_the_source_again(fact_checker):
+    report = _source(sourcing=Source.Sourcing.DERIVED)
+    dataset, statement = _source(sourcing=ORIGINAL), _source(sourcing=ORIGINAL)
+    _cites(report, dataset, statement)
+    relay = _source(sourcing=Source.Sourcing.DERIVED)
+    _cites(relay, report)
+    claim = ClaimFactory()
+    _add_via(claim, fact_checker, report, dataset)
+    _evidence(claim, relay)
+
+    prov = claim_provenance(claim=claim, user=fact_checker)
+
+    assert _trace(prov, relay).origin_ids == (dataset.pk,)
+
+
+def test_via_to_a_hidden_source_leaves_the_viewer_an_unknown_origin_and_no_trace_of_it(
+    editor, viewer
+):
+    report = _source(sourcing=Source.Sourcing.DERIVED)
+    informant = _source(sourcing=ORIGINAL, is_sensitive=True)
+    _cites(report, informant)
+    claim = ClaimFactory()
+    _add_via(claim, editor, report, informant)
+
+    seen_by_viewer = claim_provenance(claim=claim, user=viewer)
+
+    assert _trace(seen_by_viewer, report).origin_unknown
+    assert informant.pk not in {node.source_id for node in seen_by_viewer.nodes}
+    assert seen_by_viewer.stance(ASSERTS).independent_origins == 0
+    assert claim_provenance(claim=claim, user=editor).stance(ASSERTS).independent_origins == 1

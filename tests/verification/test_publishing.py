@@ -21,11 +21,6 @@ from verification.services import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _codes(exc: ValidationError, field: str) -> list[str]:
     return [error.code for error in exc.error_dict[field]]
 

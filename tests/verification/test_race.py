@@ -31,11 +31,6 @@ VERDICTS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def checkers(fact_checker, other_fact_checker, editor, other_editor) -> list:
     return [fact_checker, other_fact_checker, editor, other_editor]

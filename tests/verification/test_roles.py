@@ -27,11 +27,6 @@ GROUP_NAMES = ["viewer", "fact_checker", "editor"]
 role_groups_migration = importlib.import_module("verification.migrations.0002_role_groups")
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _group_perms(name: str) -> set[str]:
     return {
         f"{p.content_type.app_label}.{p.codename}"

@@ -28,11 +28,6 @@ ORIGINAL = Source.Sourcing.ORIGINAL
 ASSERTS = Evidence.Stance.ASSERTS
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _user(username: str, role: Role | None, **extra) -> User:
     user = UserFactory(username=username, **extra)
     if role is not None:

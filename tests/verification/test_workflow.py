@@ -35,12 +35,6 @@ from verification.workflow import TRANSITIONS
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings) -> None:
-    # Every factory user hashes a password; the production hasher costs ~0.3 s a user.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 STATUSES = list(Claim.Status.values)
 PAIRS = [(frm, to) for frm in STATUSES for to in STATUSES if frm != to]
 ALLOWED = [pair for pair in PAIRS if pair in TRANSITIONS]
