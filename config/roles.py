@@ -31,6 +31,7 @@ class Role(enum.IntEnum):
 
 
 GROUP_ROLES = {role.group_name: role for role in Role}
+_UNSET = object()
 
 # Admin (Django model) permissions per role, cumulative. "view" on every model of ours is given to
 # every role; these are the extra add/change/delete permissions. Services enforce the real rules.
@@ -84,9 +85,15 @@ def user_role(user: AbstractBaseUser | AnonymousUser | None) -> Role | None:
         return None
     if user.is_superuser:
         return Role.EDITOR
+    # Cached on the user object for its lifetime (one request): a request asks several times.
+    cached = getattr(user, "_claimtrail_role", _UNSET)
+    if cached is not _UNSET:
+        return cached
     names: Any = user.groups.filter(name__in=GROUP_ROLES).values_list("name", flat=True)
     roles = [GROUP_ROLES[name] for name in names]
-    return max(roles) if roles else None
+    role = max(roles) if roles else None
+    user._claimtrail_role = role
+    return role
 
 
 def has_role(user: AbstractBaseUser | AnonymousUser | None, role: Role) -> bool:
@@ -98,3 +105,9 @@ def require_role(user: AbstractBaseUser | AnonymousUser | None, role: Role, *, a
     """Raise PermissionDenied unless the user holds ``role`` (or a higher one)."""
     if not has_role(user, role):
         raise PermissionDenied(f"{action} needs the {role.label} role.")
+
+
+def forget_cached_role(*, instance: Any, **kwargs: Any) -> None:
+    """m2m_changed on User.groups: a user object whose groups change forgets its cached role."""
+    if hasattr(instance, "_claimtrail_role"):
+        del instance._claimtrail_role

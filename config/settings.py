@@ -55,6 +55,12 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "knox",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "config.apps.ProjectConfig",
     "sources.apps.SourcesConfig",
     "claims.apps.ClaimsConfig",
     "verification.apps.VerificationConfig",
@@ -145,6 +151,49 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+}
+
+# --- REST API -------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    # Token first: its WWW-Authenticate header makes an anonymous request a 401, not a 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "knox.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["config.api.HasNewsroomRole"],
+    "DEFAULT_PARSER_CLASSES": ["config.api.CappedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
+    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DATETIME_FORMAT": "iso-8601",
+}
+# API tokens: random, shown once, stored as a SHA-512 digest; revoking deletes the row.
+REST_KNOX = {
+    "TOKEN_TTL": None,
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
+API_MAX_PAGE_SIZE = int(os.environ.get("CLAIMTRAIL_API_MAX_PAGE_SIZE", "200"))
+API_DEFAULT_PAGE_SIZE = int(os.environ.get("CLAIMTRAIL_API_PAGE_SIZE", "50"))
+# JSON bodies larger than this are refused with 413 before they are parsed.
+API_MAX_BODY_BYTES = int(os.environ.get("CLAIMTRAIL_API_MAX_BODY_BYTES", str(256 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Claimtrail API",
+    "DESCRIPTION": "Claims, their sources and evidence, the verification workflow and its audit "
+    "trail. Every claim response carries an ETag; every claim write needs If-Match (or a "
+    "version field) and is refused with 412 and the current claim when stale.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {"ClaimStatusEnum": "claims.models.ClaimStatus"},
 }
 
 # --- Claimtrail -----------------------------------------------------------------------------

@@ -1,12 +1,23 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 admin.site.site_header = "Claimtrail"
 admin.site.site_title = "Claimtrail"
 admin.site.index_title = "Claims, sources and verification"
 
+api_v1 = [
+    path("", include("sources.urls")),
+    path("", include("claims.urls")),
+    path("", include("verification.urls")),
+    path("", include("verification.source_urls")),
+]
+
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from claims.models import Claim
 from config.roles import Role, user_role
@@ -74,3 +74,27 @@ def claim_published(*, claim: Claim) -> Publication | None:
     if last is None or last.action != Publication.Action.PUBLISH:
         return None
     return last
+
+
+def claim_list(*, user: User | None) -> QuerySet[Claim]:
+    """Claims with what a list row shows: claimant, assignee, tags, the number of evidence rows
+    the user may see, and the verdict API clients see. Filter with ``verification.filters``."""
+    visible_evidence = Q(evidence__source__in=sources_visible_to(user=user))
+    last_publication = Publication.objects.filter(claim=OuterRef("pk")).order_by(
+        "-created_at", "-pk"
+    )
+    return (
+        Claim.objects.select_related("claimant", "assignee")
+        .prefetch_related("tags")
+        .annotate(
+            evidence_count=Count("evidence", filter=visible_evidence, distinct=True),
+            last_publication_action=Subquery(last_publication.values("action")[:1]),
+            last_publication_verdict=Subquery(last_publication.values("verdict")[:1]),
+        )
+        .order_by("-created_at", "-pk")
+    )
+
+
+def claim_detail(*, claim_id: int, user: User | None) -> Claim:
+    """One claim as ``claim_list`` shows it; raises Claim.DoesNotExist."""
+    return claim_list(user=user).get(pk=claim_id)

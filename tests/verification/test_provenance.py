@@ -502,7 +502,8 @@ def test_provenance_costs_one_query_per_level_not_per_evidence_row(
     with django_assert_max_num_queries(8) as ten_rows:
         prov = claim_provenance(claim=large, user=editor)
 
-    assert len(ten_rows.captured_queries) == len(one_row.captured_queries)
+    # Not more for ten rows than for one (the second call also reuses the cached role).
+    assert len(ten_rows.captured_queries) <= len(one_row.captured_queries)
     assert prov.stance(ASSERTS).evidence_count == 10
     assert prov.stance(ASSERTS).independent_origins == 1
     assert len(prov.nodes) == 31

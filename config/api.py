@@ -1,0 +1,292 @@
+"""API plumbing shared by every app: errors, pagination, body limits, filters, roles, ETags.
+
+One error shape for every 4xx::
+
+    {"code": "invalid", "message": "Some fields are not valid.",
+     "fields": {"text": [{"code": "blank", "message": "This field cannot be blank."}]}}
+
+``fields`` is present for validation errors only; a stale claim write (412) adds ``current``.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import django_filters
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import exceptions, serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from config.roles import Role, has_role
+
+NON_FIELD_KEY = "non_field_errors"
+
+# --- Errors ----------------------------------------------------------------------------------
+
+
+class PreconditionRequired(exceptions.APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = (
+        "Send the version you edited: an If-Match header with the claim's ETag, or a version field."
+    )
+    default_code = "precondition_required"
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "too_large"
+
+
+def _field_errors(detail: Any) -> dict[str, list[dict[str, str]]]:
+    """DRF's nested error detail as {field: [{code, message}]}; nested keys joined with dots."""
+    out: dict[str, list[dict[str, str]]] = {}
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, Mapping):
+            for key, sub in value.items():
+                name = NON_FIELD_KEY if key in (NON_FIELD_ERRORS, "non_field_errors") else key
+                walk(f"{prefix}.{name}" if prefix else str(name), sub)
+        elif isinstance(value, list) and value and not isinstance(value[0], exceptions.ErrorDetail):
+            for index, sub in enumerate(value):
+                walk(f"{prefix}.{index}" if prefix else str(index), sub)
+        else:
+            items = value if isinstance(value, list) else [value]
+            out.setdefault(prefix or NON_FIELD_KEY, []).extend(
+                {"code": getattr(item, "code", "invalid") or "invalid", "message": str(item)}
+                for item in items
+            )
+
+    walk("", detail)
+    return out
+
+
+def django_validation_error_to_drf(exc: DjangoValidationError) -> exceptions.ValidationError:
+    """A service's ValidationError (field-keyed, with codes) as DRF's, codes kept."""
+    if hasattr(exc, "error_dict"):
+        detail: Any = {
+            (NON_FIELD_KEY if field == NON_FIELD_ERRORS else field): [
+                exceptions.ErrorDetail(message, code=error.code or "invalid")
+                for error in errors
+                for message in error.messages
+            ]
+            for field, errors in exc.error_dict.items()
+        }
+    else:
+        detail = {
+            NON_FIELD_KEY: [
+                exceptions.ErrorDetail(message, code=error.code or "invalid")
+                for error in exc.error_list
+                for message in error.messages
+            ]
+        }
+    return exceptions.ValidationError(detail)
+
+
+def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"code": code, "message": message, **extra}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Every API error as the one JSON shape; services' Django exceptions mapped to 4xx."""
+    # Imported here: rest_framework.views loads the API settings, which name this module.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    if isinstance(exc, DjangoValidationError):
+        exc = django_validation_error_to_drf(exc)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # a real bug: let it be a 500 and reach the logs
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = error_body(
+            "invalid", "Some fields are not valid.", fields=_field_errors(exc.detail)
+        )
+    else:
+        detail = getattr(exc, "detail", "")
+        code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
+        response.data = error_body(str(code), str(detail))
+    return response
+
+
+class FieldErrorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every 4xx response."""
+
+    code = serializers.CharField(help_text="Machine-readable: invalid, not_found, stale_version…")
+    message = serializers.CharField(help_text="For people.")
+    fields = serializers.DictField(
+        child=FieldErrorSerializer(many=True),
+        required=False,
+        help_text="Validation errors per field (400 only).",
+    )
+
+
+# --- Requests --------------------------------------------------------------------------------
+
+
+class CappedJSONParser(JSONParser):
+    """JSON only, refused with 413 past settings.API_MAX_BODY_BYTES, before it is parsed.
+
+    Django's DATA_UPLOAD_MAX_MEMORY_SIZE guards request.body and forms, not the stream DRF
+    parses from, so the limit is applied here.
+    """
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        limit = settings.API_MAX_BODY_BYTES
+        request = (parser_context or {}).get("request")
+        declared = request.META.get("CONTENT_LENGTH") if request is not None else None
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise RequestTooLarge(f"The request body is larger than {limit} bytes.")
+        body = stream.read(limit + 1) if stream is not None else b""
+        if len(body) > limit:
+            raise RequestTooLarge(f"The request body is larger than {limit} bytes.")
+        if b"\x00" in body:
+            # JSON allows \u0000 escapes but never raw NUL; PostgreSQL stores neither.
+            raise exceptions.ParseError("The request body contains a NUL byte.")
+        return super().parse(io.BytesIO(body), media_type, parser_context)
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+
+    @property
+    def page_size(self) -> int:  # type: ignore[override]
+        return settings.API_DEFAULT_PAGE_SIZE
+
+    @property
+    def max_page_size(self) -> int:  # type: ignore[override]
+        return settings.API_MAX_PAGE_SIZE
+
+    def get_page_size(self, request: Request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or int(raw) < 1:
+            raise exceptions.ValidationError(
+                {"page_size": [f"Enter a whole number from 1 to {self.max_page_size}."]}
+            )
+        return min(int(raw), self.max_page_size)
+
+
+# --- Permissions -----------------------------------------------------------------------------
+
+
+class HasNewsroomRole(BasePermission):
+    """Signed in (session or token) and in one of the newsroom's groups. The services check
+    the role each write needs; this only keeps out the anonymous and the role-less."""
+
+    message = "You need a newsroom role (viewer, fact-checker or editor) to use the API."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return bool(request.user and request.user.is_authenticated) and has_role(
+            request.user, Role.VIEWER
+        )
+
+
+# --- Filters ---------------------------------------------------------------------------------
+
+PAGINATION_PARAMS = frozenset({"page", "page_size", "format"})
+
+
+class StrictFilterSet(django_filters.FilterSet):
+    """A FilterSet that refuses what it does not know instead of silently ignoring it."""
+
+    def is_valid(self) -> bool:
+        unknown = sorted(set(self.data) - set(self.filters) - PAGINATION_PARAMS)
+        for name in unknown:
+            self.errors.setdefault(name, []).append(
+                "Unknown filter. Known filters: " + ", ".join(sorted(self.filters)) + "."
+            )
+        return super().is_valid() and not unknown
+
+
+def apply_filters(
+    filterset_class: type[StrictFilterSet], data: Any, queryset: Any, *, request: Any = None
+) -> Any:
+    """Filter a queryset, or raise a 400 naming each bad parameter."""
+    filterset = filterset_class(data, queryset=queryset, request=request)
+    if not filterset.is_valid():
+        raise exceptions.ValidationError(dict(filterset.errors))
+    return filterset.qs
+
+
+# --- ETags and If-Match ----------------------------------------------------------------------
+
+_ETAG = re.compile(r'^\s*(?:W/)?"(?P<kind>[a-z]+)-(?P<id>\d+)-v(?P<version>\d+)"\s*$')
+
+
+def claim_etag(claim_id: int, version: int) -> str:
+    return f'"claim-{claim_id}-v{version}"'
+
+
+def expected_version(request: Request, *, claim_id: int, body_version: int | None) -> int:
+    """The claim version a write was made against: If-Match, else the body's ``version``."""
+    header = request.headers.get("If-Match")
+    if header:
+        match = _ETAG.match(header)
+        if match is None or match["kind"] != "claim" or int(match["id"]) != claim_id:
+            raise exceptions.ValidationError(
+                {"If-Match": [f"Expected this claim's ETag, e.g. {claim_etag(claim_id, 1)}."]}
+            )
+        return int(match["version"])
+    if body_version is not None:
+        return body_version
+    raise PreconditionRequired()
+
+
+IF_MATCH_PARAMETER = OpenApiParameter(
+    name="If-Match",
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="The claim's ETag as last read. Required unless the body carries `version`. "
+    "A stale one is refused with 412 and the current claim.",
+)
+
+
+def filter_parameters(filterset_class: type[StrictFilterSet]) -> list[OpenApiParameter]:
+    """OpenAPI query parameters for every filter of a FilterSet (for plain APIViews)."""
+    from drf_spectacular.types import OpenApiTypes
+
+    types = {
+        django_filters.NumberFilter: OpenApiTypes.INT,
+        django_filters.BooleanFilter: OpenApiTypes.BOOL,
+        django_filters.DateFilter: OpenApiTypes.DATE,
+        django_filters.IsoDateTimeFilter: OpenApiTypes.DATETIME,
+    }
+    params = []
+    for name, field in filterset_class.base_filters.items():
+        choices = field.extra.get("choices")
+        many = isinstance(field, django_filters.MultipleChoiceFilter)
+        params.append(
+            OpenApiParameter(
+                name=name,
+                type=next((t for cls, t in types.items() if isinstance(field, cls)), str),
+                location=OpenApiParameter.QUERY,
+                required=False,
+                description=str(field.extra.get("help_text") or field.label or ""),
+                enum=[value for value, _ in choices] if choices else None,
+                many=many,
+                explode=True if many else None,
+            )
+        )
+    return params

@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.db.models.signals import m2m_changed
+
+
+class ProjectConfig(AppConfig):
+    """The project package as an app: API token commands and the role cache's invalidation."""
+
+    name = "config"
+    label = "claimtrail"
+    verbose_name = "Claimtrail"
+
+    def ready(self) -> None:
+        from django.contrib.auth import get_user_model
+
+        from config.roles import forget_cached_role
+
+        m2m_changed.connect(
+            forget_cached_role,
+            sender=get_user_model().groups.through,
+            dispatch_uid="claimtrail-forget-cached-role",
+        )

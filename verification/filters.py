@@ -1,0 +1,98 @@
+"""Filters for the claims list: by status and the like, and by source in every spelling."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import django_filters
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+
+from claims.models import Claim
+from config.api import StrictFilterSet
+from sources.canonical import InvalidURL, canonicalize, normalize_domain, normalize_handle
+from sources.models import OutletHandle, Source
+from verification.models import Evidence
+from verification.selectors import sources_visible_to
+
+
+class ClaimFilter(StrictFilterSet):
+    """``GET /api/v1/claims/?...``. Source filters match evidence from sources the user may see."""
+
+    source = django_filters.NumberFilter(method="filter_source", help_text="A source id.")
+    source_url = django_filters.CharFilter(
+        method="filter_source_url",
+        help_text="A source's URL in any spelling: http or https, www., tracking parameters, "
+        "twitter.com or x.com, t.me/s/...",
+    )
+    domain = django_filters.CharFilter(
+        method="filter_domain", help_text="Sources on this domain or its subdomains."
+    )
+    outlet = django_filters.NumberFilter(method="filter_outlet", help_text="An outlet id.")
+    handle = django_filters.CharFilter(
+        method="filter_handle",
+        help_text="A social handle of the source's outlet: '@name', or 'platform:name' "
+        "(x, telegram, facebook, instagram, youtube, tiktok, vk).",
+    )
+    status = django_filters.MultipleChoiceFilter(choices=Claim.Status.choices)
+    kind = django_filters.ChoiceFilter(choices=Claim.Kind.choices)
+    claimant = django_filters.NumberFilter(field_name="claimant_id")
+    tag = django_filters.CharFilter(field_name="tags__name", distinct=True)
+    language = django_filters.CharFilter()
+    assignee = django_filters.NumberFilter(field_name="assignee_id")
+    needs_review = django_filters.BooleanFilter(help_text="Flagged for review.")
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    made_after = django_filters.DateFilter(field_name="made_on", lookup_expr="gte")
+    made_before = django_filters.DateFilter(field_name="made_on", lookup_expr="lte")
+    q = django_filters.CharFilter(method="filter_text", help_text="Words in the claim's text.")
+
+    class Meta:
+        model = Claim
+        fields: list[str] = []
+
+    def _by_sources(self, queryset: QuerySet[Claim], sources: QuerySet[Source]) -> QuerySet[Claim]:
+        user = getattr(self.request, "user", None)
+        matching = Evidence.objects.filter(
+            source__in=sources.filter(pk__in=sources_visible_to(user=user).values("pk"))
+        )
+        return queryset.filter(pk__in=matching.values("claim_id"))
+
+    def filter_source(self, queryset: QuerySet[Claim], name: str, value: Any) -> QuerySet[Claim]:
+        return self._by_sources(queryset, Source.objects.filter(pk=value))
+
+    def filter_source_url(self, queryset: QuerySet[Claim], name: str, value: str):
+        try:
+            canonical = canonicalize(value)
+        except InvalidURL as exc:
+            raise ValidationError({name: "Enter an http or https URL."}) from exc
+        return self._by_sources(queryset, Source.objects.filter(canonical_url=canonical))
+
+    def filter_domain(self, queryset: QuerySet[Claim], name: str, value: str):
+        domain = normalize_domain(value)
+        if not domain or "/" in domain or " " in domain:
+            raise ValidationError({name: "Enter a domain such as example.com."})
+        pattern = rf"^https://([^/]+\.)?{re.escape(domain)}(:[0-9]+)?/"
+        return self._by_sources(queryset, Source.objects.filter(canonical_url__regex=pattern))
+
+    def filter_outlet(self, queryset: QuerySet[Claim], name: str, value: Any):
+        return self._by_sources(queryset, Source.objects.filter(outlet_id=value))
+
+    def filter_handle(self, queryset: QuerySet[Claim], name: str, value: str):
+        platform, _, handle = value.rpartition(":")
+        handles = OutletHandle.objects.filter(handle=normalize_handle(handle))
+        if platform:
+            if platform not in OutletHandle.Platform.values:
+                raise ValidationError({name: f"Unknown platform {platform!r}."})
+            handles = handles.filter(platform=platform)
+        return self._by_sources(
+            queryset, Source.objects.filter(outlet__in=handles.values("outlet_id"))
+        )
+
+    def filter_text(self, queryset: QuerySet[Claim], name: str, value: str):
+        words = value.split()
+        condition = Q()
+        for word in words[:20]:
+            condition &= Q(text__icontains=word)
+        return queryset.filter(condition)
