@@ -290,3 +290,48 @@ def filter_parameters(filterset_class: type[StrictFilterSet]) -> list[OpenApiPar
             )
         )
     return params
+
+
+def paginated(serializer: type[serializers.Serializer], name: str) -> serializers.Serializer:
+    """The schema of a paginated list of ``serializer`` (what Pagination returns)."""
+    from drf_spectacular.utils import inline_serializer
+
+    return inline_serializer(
+        name=f"Paginated{name}List",
+        fields={
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": serializer(many=True),
+        },
+    )
+
+
+# --- OpenAPI error responses -------------------------------------------------------------------
+
+ERROR_DESCRIPTIONS = {
+    400: "Invalid input, per field.",
+    401: "Not signed in.",
+    403: "Your role may not do this.",
+    404: "Not found.",
+    412: "Stale version: the body's `current` is the claim now.",
+    413: "Request body too large.",
+    428: "No If-Match header or version field.",
+}
+
+
+def error_responses(*codes: int, not_found: str | None = None) -> dict[int, Any]:
+    """OpenAPI responses for the given 4xx codes, each the one error body: for extend_schema's
+    ``responses``, e.g. ``{200: Out, **error_responses(400, 401, 403, 404, not_found="No such
+    claimant.")}``."""
+    from drf_spectacular.utils import OpenApiResponse
+
+    descriptions = {**ERROR_DESCRIPTIONS, **({404: not_found} if not_found else {})}
+    return {
+        code: OpenApiResponse(ErrorSerializer, description=descriptions[code]) for code in codes
+    }
+
+
+READ_ERROR_CODES = (400, 401, 403)
+WRITE_ERROR_CODES = (400, 401, 403, 404, 413)
+CLAIM_WRITE_ERROR_CODES = (*WRITE_ERROR_CODES, 412, 428)

@@ -188,6 +188,9 @@ SPECTACULAR_SETTINGS = {
     "version field) and is refused with 412 and the current claim when stale.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The description of the API is public; every operation in it still needs a signed-in role.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
