@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import django_filters
+from django import forms
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -335,3 +336,55 @@ def error_responses(*codes: int, not_found: str | None = None) -> dict[int, Any]
 READ_ERROR_CODES = (400, 401, 403)
 WRITE_ERROR_CODES = (400, 401, 403, 404, 413)
 CLAIM_WRITE_ERROR_CODES = (*WRITE_ERROR_CODES, 412, 428)
+
+
+# --- Id filters --------------------------------------------------------------------------------
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A row id: a whole number (``1.5`` or ``1e3`` is a 400, not a silent match on 1)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
+def page_parameters() -> list[OpenApiParameter]:
+    """OpenAPI query parameters of Pagination, for list endpoints on plain APIViews."""
+    return [
+        OpenApiParameter(
+            name="page", type=int, location=OpenApiParameter.QUERY, description="From 1."
+        ),
+        OpenApiParameter(
+            name="page_size",
+            type=int,
+            location=OpenApiParameter.QUERY,
+            description=f"Rows per page: {settings.API_DEFAULT_PAGE_SIZE} unless given, "
+            f"at most {settings.API_MAX_PAGE_SIZE}.",
+        ),
+    ]
+
+
+class _StrictBooleanField(forms.NullBooleanField):
+    widget = forms.TextInput  # NullBooleanSelect would turn an unknown value into None
+
+    def to_python(self, value: Any) -> bool | None:
+        if isinstance(value, bool):
+            return value
+        if value in (None, ""):
+            return None
+        lowered = str(value).strip().lower()
+        if lowered in {"true", "1"}:
+            return True
+        if lowered in {"false", "0"}:
+            return False
+        raise DjangoValidationError("Enter true or false.", code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    """true / false (or 1 / 0); anything else is a 400, where BooleanFilter would ignore it."""
+
+    field_class = _StrictBooleanField

@@ -196,7 +196,17 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {"ClaimStatusEnum": "claims.models.ClaimStatus"},
+    # Several models have a "kind": each choice set gets its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "ClaimStatusEnum": "claims.models.ClaimStatus",
+        "ClaimKindEnum": "claims.models.ClaimKind",
+        "ClaimantKindEnum": "claims.models.ClaimantKind",
+        "ClaimRelationKindEnum": "claims.models.ClaimRelationKind",
+        "OutletKindEnum": "sources.models.OutletKind",
+        "SourceKindEnum": "sources.models.SourceKind",
+        "CitationKindEnum": "sources.models.CitationKind",
+        "GradeEnum": "sources.models.ReliabilityRatingGrade",
+    },
 }
 
 # --- Claimtrail -----------------------------------------------------------------------------

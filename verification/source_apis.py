@@ -1,0 +1,339 @@
+"""Source and citation endpoints.
+
+They live here, not in ``sources``, because who may see a sensitive source depends on claims
+(the claim's fact-checkers see it). Every read starts from ``sources_visible_to``: a source the
+user may not see is a 404 like a missing one, is absent from every list and filter result, and a
+citation is listed only when the user may see both its ends. Writes go through the services,
+which check roles.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.api import (
+    Pagination,
+    apply_filters,
+    error_responses,
+    filter_parameters,
+    page_parameters,
+    paginated,
+)
+from sources.apis import OutletRefSerializer
+from sources.models import Citation, Outlet, ReliabilityRating, Source
+from sources.services import citation_create, citation_delete, source_create, source_update
+from verification.selectors import User, source_is_visible_to, sources_visible_to
+from verification.source_filters import CitationFilter, SourceFilter
+
+ERRORS = error_responses(400, 401, 403)
+CREATE_ERRORS = {**ERRORS, **error_responses(413)}
+SOURCE_WRITE_ERRORS = {
+    **CREATE_ERRORS,
+    **error_responses(404, not_found="No such source (or not one you may see)."),
+}
+SOURCE_NOT_FOUND = error_responses(404, not_found="No such source (or not one you may see).")
+# Pagination answers a page past the end with 404.
+LIST_ERRORS = {**ERRORS, **error_responses(404, not_found="No such page.")}
+
+
+# --- Serializers -------------------------------------------------------------------------------
+
+
+class SourceSerializer(serializers.Serializer):
+    """A source, with its outlet and the outlet's current grade."""
+
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=Source.Kind.choices)
+    title = serializers.CharField()
+    url = serializers.CharField(help_text="As cited; empty for sources without one.")
+    canonical_url = serializers.CharField(
+        allow_null=True, help_text="The form that identifies the page; null without a URL."
+    )
+    outlet = serializers.SerializerMethodField()
+    author = serializers.CharField()
+    published_at = serializers.DateTimeField(allow_null=True)
+    language = serializers.CharField()
+    sourcing = serializers.ChoiceField(choices=Source.Sourcing.choices)
+    summary = serializers.CharField()
+    is_sensitive = serializers.BooleanField()
+    created_by = serializers.CharField(source="created_by.username")
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    @extend_schema_field(OutletRefSerializer(allow_null=True))
+    def get_outlet(self, source: Source) -> dict[str, Any] | None:
+        if source.outlet is None:
+            return None
+        outlet = source.outlet
+        return {"id": outlet.pk, "name": outlet.name, "current_grade": source.outlet_grade}
+
+
+class SourceRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    url = serializers.CharField()
+
+
+class CitationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    citing = SourceRefSerializer(help_text="The source that quotes, cites, republishes…")
+    cited = SourceRefSerializer(help_text="…the source it relies on.")
+    kind = serializers.ChoiceField(choices=Citation.Kind.choices)
+    note = serializers.CharField()
+    created_by = serializers.CharField(source="created_by.username")
+    created_at = serializers.DateTimeField()
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class VisibleSourceField(serializers.PrimaryKeyRelatedField):
+    """A source id; one the user may not see is refused like a missing one."""
+
+    def get_queryset(self) -> QuerySet[Source]:
+        return sources_visible_to(user=self.context["request"].user)
+
+
+# --- Reads -------------------------------------------------------------------------------------
+
+
+def with_details(sources: QuerySet[Source]) -> QuerySet[Source]:
+    grade = ReliabilityRating.objects.filter(outlet=OuterRef("outlet_id")).order_by(
+        "-rated_at", "-pk"
+    )
+    return sources.select_related("outlet", "created_by").annotate(
+        outlet_grade=Subquery(grade.values("grade")[:1])
+    )
+
+
+def visible_source_or_404(*, source_id: int, user: User) -> Source:
+    source = with_details(sources_visible_to(user=user)).filter(pk=source_id).first()
+    if source is None:
+        raise Http404
+    return source
+
+
+def source_data(source_id: int) -> dict[str, Any]:
+    """The source as it is now; callers have checked the user may see (or just wrote) it."""
+    return SourceSerializer(with_details(Source.objects.all()).get(pk=source_id)).data
+
+
+def citations_visible_to(*, user: User) -> QuerySet[Citation]:
+    visible = sources_visible_to(user=user).values("pk")
+    return (
+        Citation.objects.filter(citing__in=visible, cited__in=visible)
+        .select_related("citing", "cited", "created_by")
+        .order_by("pk")
+    )
+
+
+def without_hidden_ids(exc: DjangoValidationError, *, user: User) -> DjangoValidationError:
+    """A duplicate-URL error names the existing source: not one the user may not see."""
+    if not hasattr(exc, "error_dict"):
+        return exc
+    errors = []
+    for error in exc.error_dict.get("url", []):
+        clash_id = (error.params or {}).get("id") if error.code == "duplicate" else None
+        clash = Source.objects.filter(pk=clash_id).first() if clash_id is not None else None
+        if clash_id is not None and (
+            clash is None or not source_is_visible_to(source=clash, user=user)
+        ):
+            error = DjangoValidationError(
+                "This page is already recorded as a restricted source; ask an editor.",
+                code="duplicate",
+            )
+        errors.append(error)
+    if errors:
+        return DjangoValidationError({**exc.error_dict, "url": errors})
+    return exc
+
+
+# --- /sources/ ---------------------------------------------------------------------------------
+
+
+class SourcesApi(APIView):
+    """GET: the sources the user may see, filtered. POST: log a source (any newsroom role)."""
+
+    class InputSerializer(serializers.Serializer):
+        kind = serializers.ChoiceField(choices=Source.Kind.choices)
+        url = serializers.CharField(
+            max_length=2000,
+            allow_blank=True,
+            default="",
+            help_text="http or https. The same page in any spelling is one source: a second "
+            "one is refused with the code 'duplicate' on url.",
+        )
+        title = serializers.CharField(max_length=500, allow_blank=True, default="")
+        outlet = serializers.PrimaryKeyRelatedField(
+            queryset=Outlet.objects.all(),
+            required=False,
+            allow_null=True,
+            help_text="Omit to attach the source to the outlet owning its URL (created if none).",
+        )
+        author = serializers.CharField(max_length=300, allow_blank=True, default="")
+        published_at = serializers.DateTimeField(required=False, allow_null=True)
+        language = serializers.CharField(max_length=16, allow_blank=True, default="")
+        sourcing = serializers.ChoiceField(
+            choices=Source.Sourcing.choices, default=Source.Sourcing.UNKNOWN
+        )
+        summary = serializers.CharField(max_length=10000, allow_blank=True, default="")
+        is_sensitive = serializers.BooleanField(default=False)
+
+        class Meta:
+            ref_name = "SourceCreate"
+
+    @extend_schema(
+        operation_id="sources_list",
+        parameters=[*filter_parameters(SourceFilter), *page_parameters()],
+        responses={200: paginated(SourceSerializer, "Source"), **LIST_ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        sources = apply_filters(
+            SourceFilter,
+            request.query_params,
+            with_details(sources_visible_to(user=request.user)),
+            request=request,
+        )
+        paginator = Pagination()
+        page = paginator.paginate_queryset(sources, request, view=self)
+        return paginator.get_paginated_response(SourceSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="sources_create",
+        request=InputSerializer,
+        responses={201: SourceSerializer, **CREATE_ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            source = source_create(actor=request.user, **data.validated_data)
+        except DjangoValidationError as exc:
+            raise without_hidden_ids(exc, user=request.user) from exc
+        return Response(source_data(source.pk), status=status.HTTP_201_CREATED)
+
+
+# --- /sources/{id}/ ----------------------------------------------------------------------------
+
+
+class SourceDetailApi(APIView):
+    """GET: one source. PATCH: edit it (its creator, or a fact-checker; lifting the sensitive
+    mark: an editor)."""
+
+    class InputSerializer(serializers.Serializer):
+        kind = serializers.ChoiceField(choices=Source.Kind.choices, required=False)
+        url = serializers.CharField(
+            max_length=2000, allow_blank=True, required=False, help_text="Empty to clear it."
+        )
+        title = serializers.CharField(max_length=500, allow_blank=True, required=False)
+        outlet = serializers.PrimaryKeyRelatedField(
+            queryset=Outlet.objects.all(), required=False, allow_null=True
+        )
+        author = serializers.CharField(max_length=300, allow_blank=True, required=False)
+        published_at = serializers.DateTimeField(required=False, allow_null=True)
+        language = serializers.CharField(max_length=16, allow_blank=True, required=False)
+        sourcing = serializers.ChoiceField(choices=Source.Sourcing.choices, required=False)
+        summary = serializers.CharField(max_length=10000, allow_blank=True, required=False)
+        is_sensitive = serializers.BooleanField(required=False)
+
+        class Meta:
+            ref_name = "SourceUpdate"
+
+    @extend_schema(
+        operation_id="sources_retrieve",
+        responses={200: SourceSerializer, **ERRORS, **SOURCE_NOT_FOUND},
+    )
+    def get(self, request: Request, source_id: int) -> Response:
+        source = visible_source_or_404(source_id=source_id, user=request.user)
+        return Response(SourceSerializer(source).data)
+
+    @extend_schema(
+        operation_id="sources_partial_update",
+        request=InputSerializer,
+        responses={200: SourceSerializer, **SOURCE_WRITE_ERRORS},
+    )
+    def patch(self, request: Request, source_id: int) -> Response:
+        source = visible_source_or_404(source_id=source_id, user=request.user)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            source_update(source=source, actor=request.user, **data.validated_data)
+        except DjangoValidationError as exc:
+            raise without_hidden_ids(exc, user=request.user) from exc
+        return Response(source_data(source.pk))
+
+
+# --- /citations/ -------------------------------------------------------------------------------
+
+
+class CitationsApi(APIView):
+    """GET: citations between sources the user may see, filtered. POST: record one
+    (fact-checker)."""
+
+    class InputSerializer(serializers.Serializer):
+        citing = VisibleSourceField(help_text="The source that quotes, cites, republishes…")
+        cited = VisibleSourceField(help_text="…the source it relies on.")
+        kind = serializers.ChoiceField(choices=Citation.Kind.choices, default=Citation.Kind.CITES)
+        note = serializers.CharField(max_length=2000, allow_blank=True, default="")
+
+        class Meta:
+            ref_name = "CitationCreate"
+
+    @extend_schema(
+        operation_id="citations_list",
+        parameters=[*filter_parameters(CitationFilter), *page_parameters()],
+        responses={200: paginated(CitationSerializer, "Citation"), **LIST_ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        citations = apply_filters(
+            CitationFilter,
+            request.query_params,
+            citations_visible_to(user=request.user),
+            request=request,
+        )
+        paginator = Pagination()
+        page = paginator.paginate_queryset(citations, request, view=self)
+        return paginator.get_paginated_response(CitationSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="citations_create",
+        request=InputSerializer,
+        responses={201: CitationSerializer, **CREATE_ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        citation = citation_create(actor=request.user, **data.validated_data)
+        return Response(CitationSerializer(citation).data, status=status.HTTP_201_CREATED)
+
+
+# --- /citations/{id}/ --------------------------------------------------------------------------
+
+
+class CitationDetailApi(APIView):
+    """DELETE: remove a citation (fact-checker)."""
+
+    @extend_schema(
+        operation_id="citations_destroy",
+        request=None,
+        responses={
+            204: OpenApiResponse(description="Removed."),
+            **error_responses(
+                401, 403, 404, not_found="No such citation (or not one you may see)."
+            ),
+        },
+    )
+    def delete(self, request: Request, citation_id: int) -> Response:
+        citation = citations_visible_to(user=request.user).filter(pk=citation_id).first()
+        if citation is None:
+            raise Http404
+        citation_delete(citation=citation, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
