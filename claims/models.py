@@ -152,7 +152,11 @@ class Claim(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["status", "-created_at"], name="claim_status_created")]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="claim_status_created"),
+            # The claims list's order: newest first, id breaking ties.
+            models.Index(fields=["-created_at", "-id"], name="claim_created_desc"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=[k.value for k in ClaimKind]), name="claim_kind_valid"

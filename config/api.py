@@ -388,3 +388,32 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     """true / false (or 1 / 0); anything else is a 400, where BooleanFilter would ignore it."""
 
     field_class = _StrictBooleanField
+
+
+# --- Errors outside DRF's views ----------------------------------------------------------------
+
+
+def _is_api(request: Any) -> bool:
+    return request.path.startswith("/api/")
+
+
+def handler404(request: Any, exception: Exception | None = None) -> Any:
+    """A path under /api/ that matches no endpoint (e.g. /claims/abc/) answers in the API's
+    error shape, not Django's HTML page."""
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if _is_api(request):
+        return JsonResponse(error_body("not_found", "Not found."), status=404)
+    return page_not_found(request, exception)
+
+
+def handler500(request: Any) -> Any:
+    from django.http import JsonResponse
+    from django.views.defaults import server_error
+
+    if _is_api(request):
+        return JsonResponse(
+            error_body("server_error", "Something went wrong on our side."), status=500
+        )
+    return server_error(request)

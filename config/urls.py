@@ -3,6 +3,9 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+handler404 = "config.api.handler404"
+handler500 = "config.api.handler500"
+
 admin.site.site_header = "Claimtrail"
 admin.site.site_title = "Claimtrail"
 admin.site.index_title = "Claims, sources and verification"

@@ -133,8 +133,9 @@ def outlet_rate(
 _HANDLE_MAX_LENGTH = OutletHandle._meta.get_field("handle").max_length or 100
 
 
-def outlet_for_url(*, canonical_url: str) -> Outlet:
-    """The outlet owning a canonical URL (by social handle, else by domain), created if none does.
+def outlet_for_url(*, canonical_url: str, create: bool = True) -> Outlet | None:
+    """The outlet owning a canonical URL (by social handle, else by domain), created if none does
+    (unless ``create`` is false: then None).
 
     Runs inside the caller's transaction. A concurrent creator of the same outlet wins the unique
     constraint; we then use its row.
@@ -150,6 +151,8 @@ def outlet_for_url(*, canonical_url: str) -> Outlet:
         )
         if existing is not None:
             return existing.outlet
+        if not create:
+            return None
         platform_label = OutletHandle.Platform(handle.platform).label
         kind = (
             Outlet.Kind.MESSAGING_CHANNEL
@@ -177,6 +180,8 @@ def outlet_for_url(*, canonical_url: str) -> Outlet:
     best = max(owned, key=lambda row: len(row.domain), default=None)
     if best is not None:
         return best.outlet
+    if not create:
+        return None
     domain = registrable_domain(host)
     try:
         with transaction.atomic():
@@ -261,7 +266,11 @@ def source_create(
         _check_not_duplicate(source.canonical_url)
     source.full_clean()
     if source.url and source.outlet is None:
-        source.outlet = outlet_for_url(canonical_url=source.canonical_url)
+        # Outlets are listed to everyone: a sensitive source (an informant's site or channel) must
+        # not create one that names it. It joins an outlet that already owns the URL, if any.
+        source.outlet = outlet_for_url(
+            canonical_url=source.canonical_url, create=not source.is_sensitive
+        )
     try:
         with transaction.atomic():
             source.save()
@@ -291,7 +300,9 @@ def source_update(*, source: Source, actor: AbstractBaseUser, **changes: Any) ->
             source.canonical_url = canonical_url_for(source.url)
             _check_not_duplicate(source.canonical_url, exclude_pk=source.pk)
             if "outlet" not in changes:
-                source.outlet = outlet_for_url(canonical_url=source.canonical_url)
+                source.outlet = outlet_for_url(
+                    canonical_url=source.canonical_url, create=not source.is_sensitive
+                )
                 update_fields.append("outlet")
         else:
             source.canonical_url = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from claims.models import Claim
 from config.roles import Role, user_role
@@ -79,7 +80,15 @@ def claim_published(*, claim: Claim) -> Publication | None:
 def claim_list(*, user: User | None) -> QuerySet[Claim]:
     """Claims with what a list row shows: claimant, assignee, tags, the number of evidence rows
     the user may see, and the verdict API clients see. Filter with ``verification.filters``."""
-    visible_evidence = Q(evidence__source__in=sources_visible_to(user=user))
+    # A correlated subquery, not Count(): an aggregate makes PostgreSQL group every claim before
+    # the page's LIMIT, and the paginator's COUNT(*) would carry the GROUP BY too.
+    evidence_count = (
+        Evidence.objects.filter(claim=OuterRef("pk"), source__in=sources_visible_to(user=user))
+        .order_by()
+        .values("claim")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     last_publication = Publication.objects.filter(claim=OuterRef("pk")).order_by(
         "-created_at", "-pk"
     )
@@ -87,7 +96,7 @@ def claim_list(*, user: User | None) -> QuerySet[Claim]:
         Claim.objects.select_related("claimant", "assignee")
         .prefetch_related("tags")
         .annotate(
-            evidence_count=Count("evidence", filter=visible_evidence, distinct=True),
+            evidence_count=Coalesce(Subquery(evidence_count), 0),
             last_publication_action=Subquery(last_publication.values("action")[:1]),
             last_publication_verdict=Subquery(last_publication.values("verdict")[:1]),
         )

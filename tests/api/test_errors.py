@@ -139,3 +139,18 @@ def test_an_unknown_filter_is_400_naming_it(api):
 
     assert response.status_code == 400
     assert "sauce" in response.json()["fields"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/claims/abc/", "/api/v1/nothing/", "/api/v1/claims/1/x/"])
+def test_an_api_path_that_matches_nothing_is_404_in_the_error_shape(api, path):
+    response = api.get(path)
+
+    assert response.status_code == 404
+    assert response.json() == {"code": "not_found", "message": "Not found."}
+
+
+def test_a_non_api_path_that_matches_nothing_keeps_the_html_404(client, db):
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")

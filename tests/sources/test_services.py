@@ -792,3 +792,24 @@ def test_citation_delete_below_fact_checker_is_refused(request, role):
     with pytest.raises(PermissionDenied):
         citation_delete(citation=citation, actor=request.getfixturevalue(role))
     assert Citation.objects.filter(pk=citation.pk).exists()
+
+
+def test_a_sensitive_source_on_an_unowned_domain_creates_no_outlet(viewer):
+    before = Outlet.objects.count()
+
+    source = source_create(
+        actor=viewer, kind="document", url="https://informant-blog.example/post", is_sensitive=True
+    )
+
+    assert source.outlet is None
+    assert Outlet.objects.count() == before
+
+
+def test_a_sensitive_source_joins_an_outlet_that_already_owns_its_url(viewer, fact_checker):
+    owner = outlet_create(actor=fact_checker, name="Known", domains=["known.example"])
+
+    source = source_create(
+        actor=viewer, kind="document", url="https://known.example/leak", is_sensitive=True
+    )
+
+    assert source.outlet == owner
