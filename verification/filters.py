@@ -8,9 +8,10 @@ from typing import Any
 import django_filters
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.utils.text import slugify
 
 from claims.models import Claim
-from config.api import StrictFilterSet
+from config.api import IdFilter, StrictBooleanFilter, StrictFilterSet
 from sources.canonical import InvalidURL, canonicalize, normalize_domain, normalize_handle
 from sources.models import OutletHandle, Source
 from verification.models import Evidence
@@ -20,7 +21,7 @@ from verification.selectors import sources_visible_to
 class ClaimFilter(StrictFilterSet):
     """``GET /api/v1/claims/?...``. Source filters match evidence from sources the user may see."""
 
-    source = django_filters.NumberFilter(method="filter_source", help_text="A source id.")
+    source = IdFilter(method="filter_source", help_text="A source id.")
     source_url = django_filters.CharFilter(
         method="filter_source_url",
         help_text="A source's URL in any spelling: http or https, www., tracking parameters, "
@@ -29,7 +30,7 @@ class ClaimFilter(StrictFilterSet):
     domain = django_filters.CharFilter(
         method="filter_domain", help_text="Sources on this domain or its subdomains."
     )
-    outlet = django_filters.NumberFilter(method="filter_outlet", help_text="An outlet id.")
+    outlet = IdFilter(method="filter_outlet", help_text="An outlet id.")
     handle = django_filters.CharFilter(
         method="filter_handle",
         help_text="A social handle of the source's outlet: '@name', or 'platform:name' "
@@ -37,11 +38,13 @@ class ClaimFilter(StrictFilterSet):
     )
     status = django_filters.MultipleChoiceFilter(choices=Claim.Status.choices)
     kind = django_filters.ChoiceFilter(choices=Claim.Kind.choices)
-    claimant = django_filters.NumberFilter(field_name="claimant_id")
-    tag = django_filters.CharFilter(field_name="tags__name", distinct=True)
+    claimant = IdFilter(field_name="claimant_id")
+    tag = django_filters.CharFilter(
+        method="filter_tag", help_text="A tag, as shown or as typed ('Prisoners of war')."
+    )
     language = django_filters.CharFilter()
-    assignee = django_filters.NumberFilter(field_name="assignee_id")
-    needs_review = django_filters.BooleanFilter(help_text="Flagged for review.")
+    assignee = IdFilter(field_name="assignee_id")
+    needs_review = StrictBooleanFilter(help_text="Flagged for review: true or false.")
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     made_after = django_filters.DateFilter(field_name="made_on", lookup_expr="gte")
@@ -88,6 +91,13 @@ class ClaimFilter(StrictFilterSet):
             handles = handles.filter(platform=platform)
         return self._by_sources(
             queryset, Source.objects.filter(outlet__in=handles.values("outlet_id"))
+        )
+
+    def filter_tag(self, queryset: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
+        # Tags are stored as slugs (claims.services); match what a person would type too.
+        slug = slugify(value, allow_unicode=True)[:50]
+        return queryset.filter(
+            pk__in=Claim.tags.through.objects.filter(tag__name=slug).values("claim_id")
         )
 
     def filter_text(self, queryset: QuerySet[Claim], name: str, value: str):

@@ -23,6 +23,9 @@ def test_fact_checker_token_walks_the_mercenaries_claim_through_the_api(capsys):
     assert found.json()["count"] >= 1
     claim = next(c for c in found.json()["results"] if "Sprite" in c["text"])
     assert claim["independent_origins"]["asserts"] == 1
+    provenance = api.get(f"/api/v1/claims/{claim['id']}/provenance/").json()
+    asserts = next(s for s in provenance["stances"] if s["stance"] == "asserts")
+    assert asserts["independent_origins"] == 1
 
     detail = api.get(f"/api/v1/claims/{claim['id']}/")
     etag = detail["ETag"]
