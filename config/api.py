@@ -404,7 +404,7 @@ def handler404(request: Any, exception: Exception | None = None) -> Any:
     from django.views.defaults import page_not_found
 
     if _is_api(request):
-        return JsonResponse(error_body("not_found", "Not found."), status=404)
+        return JsonResponse(error_body("not_found", "No API endpoint at this path."), status=404)
     return page_not_found(request, exception)
 
 

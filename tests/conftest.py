@@ -88,3 +88,9 @@ def users_by_role(viewer, fact_checker, editor, outsider) -> dict[str, User]:
         "fact_checker": fact_checker,
         "editor": editor,
     }
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    module = __import__("sys").modules.get("tests.api.test_schemathesis")
+    if module is not None and module.CASES:
+        terminalreporter.write_line(module.pytest_terminal_summary_line())

@@ -146,7 +146,7 @@ def test_an_api_path_that_matches_nothing_is_404_in_the_error_shape(api, path):
     response = api.get(path)
 
     assert response.status_code == 404
-    assert response.json() == {"code": "not_found", "message": "Not found."}
+    assert response.json() == {"code": "not_found", "message": "No API endpoint at this path."}
 
 
 def test_a_non_api_path_that_matches_nothing_keeps_the_html_404(client, db):
