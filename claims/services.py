@@ -14,7 +14,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from claims.models import Claim, Claimant, ClaimRelation, Tag
@@ -167,9 +167,29 @@ def claimant_create(
         affiliation=collapse_whitespace(affiliation),
         country=country.strip().upper(),
     )
-    claimant.full_clean()
-    claimant.save()
+    claimant.full_clean(validate_constraints=False)
+    _check_claimant_unique(claimant)
+    try:
+        with transaction.atomic():
+            claimant.save()
+    except IntegrityError as exc:
+        # Lost a race with someone adding the same claimant; full_clean checked before it.
+        raise _claimant_exists() from exc
     return claimant
+
+
+def _claimant_exists() -> ValidationError:
+    return ValidationError(
+        {"name": ValidationError("This claimant is already recorded.", code="unique")}
+    )
+
+
+def _check_claimant_unique(claimant: Claimant) -> None:
+    clash = Claimant.objects.filter(name=claimant.name, title=claimant.title).exclude(
+        pk=claimant.pk
+    )
+    if clash.exists():
+        raise _claimant_exists()
 
 
 @transaction.atomic
@@ -181,7 +201,8 @@ def claimant_update(*, claimant: Claimant, actor: AbstractBaseUser, **changes: A
             value = collapse_whitespace(value)
             value = value.upper() if field == "country" else value
         setattr(claimant, field, value)
-    claimant.full_clean()
+    claimant.full_clean(validate_constraints=False)
+    _check_claimant_unique(claimant)
     claimant.save(update_fields=list(changes))
     return claimant
 

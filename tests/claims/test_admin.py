@@ -43,7 +43,9 @@ def test_duplicate_claimant_is_a_form_error(client, viewer):
     response = client.post(url(Claimant, "add"), {**CLAIMANT_FORM, "name": "Ministry spokesperson"})
 
     assert response.status_code == 200
-    assert response.context["adminform"].form.non_field_errors()
+    assert response.context["adminform"].form.errors["name"] == [
+        "This claimant is already recorded."
+    ]
     assert Claimant.objects.count() == 1
 
 

@@ -616,3 +616,35 @@ def test_claim_relation_delete_below_fact_checker_is_refused(request, role):
     with pytest.raises(PermissionDenied):
         claim_relation_delete(relation=relation, actor=request.getfixturevalue(role))
     assert ClaimRelation.objects.filter(pk=relation.pk).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_people_adding_the_same_claimant_at_once_get_one_row_and_a_field_error(
+    viewer, fact_checker
+):
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def add(actor) -> None:
+        try:
+            barrier.wait(timeout=10)
+            claimant_create(actor=actor, name="Lin Jian", title="Spokesperson")
+            outcomes.append("created")
+        except ValidationError as exc:
+            outcomes.append(",".join(exc.message_dict))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=add, args=(user,)) for user in (viewer, fact_checker)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(outcomes) == ["created", "name"]
+    assert Claimant.objects.filter(name="Lin Jian").count() == 1
