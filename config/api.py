@@ -164,7 +164,12 @@ class CappedJSONParser(JSONParser):
         if b"\x00" in body:
             # JSON allows \u0000 escapes but never raw NUL; PostgreSQL stores neither.
             raise exceptions.ParseError("The request body contains a NUL byte.")
-        return super().parse(io.BytesIO(body), media_type, parser_context)
+        try:
+            return super().parse(io.BytesIO(body), media_type, parser_context)
+        except RecursionError as exc:
+            # json raises RecursionError (not ValueError, which DRF catches) on deep nesting
+            # such as "[[[[…": a 400, not a 500.
+            raise exceptions.ParseError("The JSON is nested too deeply.") from exc
 
 
 class Pagination(PageNumberPagination):
@@ -338,6 +343,20 @@ WRITE_ERROR_CODES = (400, 401, 403, 404, 413)
 CLAIM_WRITE_ERROR_CODES = (*WRITE_ERROR_CODES, 412, 428)
 
 
+# --- Ids in a body ------------------------------------------------------------------------------
+
+MAX_ID = 2**63 - 1  # bigint: a larger id cannot exist, and SQLite cannot even compare it
+
+
+class IdRelatedField(serializers.PrimaryKeyRelatedField):
+    """A row id in a body. ``1.5`` is refused: Django would cast it to 1 and match row 1."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, float) and not data.is_integer():
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
 # --- Id filters --------------------------------------------------------------------------------
 
 
@@ -348,7 +367,7 @@ class IdFilter(django_filters.NumberFilter):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", 2**63 - 1)
+        kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
 
 

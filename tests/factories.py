@@ -152,3 +152,16 @@ class PublicationFactory(factory.django.DjangoModelFactory):
     )
     public_summary = "Confirmed by border-crossing records."
     actor = factory.SubFactory(UserFactory)
+
+
+# --- claims: tags (for list tests that need claims with tags) ----------------------------------
+
+from claims.models import Tag  # noqa: E402
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tag
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"tag-{n}")

@@ -37,6 +37,8 @@ from claims.services import StaleVersionError, claim_create, claim_update
 from config.api import (
     CLAIM_WRITE_ERROR_CODES,
     IF_MATCH_PARAMETER,
+    MAX_ID,
+    IdRelatedField,
     Pagination,
     apply_filters,
     claim_etag,
@@ -207,9 +209,7 @@ class ClaimsApi(APIView):
     class CreateInputSerializer(serializers.Serializer):
         text = serializers.CharField(max_length=2000)
         kind = serializers.ChoiceField(choices=Claim.Kind.choices, default=Claim.Kind.FACT)
-        claimant = serializers.PrimaryKeyRelatedField(
-            queryset=Claimant.objects.all(), required=False, allow_null=True
-        )
+        claimant = IdRelatedField(queryset=Claimant.objects.all(), required=False, allow_null=True)
         made_on = serializers.DateField(required=False, allow_null=True)
         made_on_precision = serializers.ChoiceField(
             choices=Claim.DatePrecision.choices, default=Claim.DatePrecision.DAY
@@ -262,9 +262,7 @@ class ClaimDetailApi(ClaimWriteApi):
         version = serializers.IntegerField(required=False, min_value=1)
         text = serializers.CharField(max_length=2000, required=False)
         kind = serializers.ChoiceField(choices=Claim.Kind.choices, required=False)
-        claimant = serializers.PrimaryKeyRelatedField(
-            queryset=Claimant.objects.all(), required=False, allow_null=True
-        )
+        claimant = IdRelatedField(queryset=Claimant.objects.all(), required=False, allow_null=True)
         made_on = serializers.DateField(required=False, allow_null=True)
         made_on_precision = serializers.ChoiceField(
             choices=Claim.DatePrecision.choices, required=False
@@ -574,7 +572,7 @@ class EvidenceInputSerializer(serializers.Serializer):
     )
     note = serializers.CharField(max_length=5000, allow_blank=True, default="")
     via = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         max_length=100,
         default=list,
         help_text="Ids of the source's own citations that carry this claim; empty: all of them.",

@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import (
+    IdRelatedField,
     Pagination,
     apply_filters,
     error_responses,
@@ -95,7 +96,7 @@ class CitationSerializer(serializers.Serializer):
 
 
 @extend_schema_field(OpenApiTypes.INT)
-class VisibleSourceField(serializers.PrimaryKeyRelatedField):
+class VisibleSourceField(IdRelatedField):
     """A source id; one the user may not see is refused like a missing one."""
 
     def get_queryset(self) -> QuerySet[Source]:
@@ -172,7 +173,7 @@ class SourcesApi(APIView):
             "one is refused with the code 'duplicate' on url.",
         )
         title = serializers.CharField(max_length=500, allow_blank=True, default="")
-        outlet = serializers.PrimaryKeyRelatedField(
+        outlet = IdRelatedField(
             queryset=Outlet.objects.all(),
             required=False,
             allow_null=True,
@@ -234,9 +235,7 @@ class SourceDetailApi(APIView):
             max_length=2000, allow_blank=True, required=False, help_text="Empty to clear it."
         )
         title = serializers.CharField(max_length=500, allow_blank=True, required=False)
-        outlet = serializers.PrimaryKeyRelatedField(
-            queryset=Outlet.objects.all(), required=False, allow_null=True
-        )
+        outlet = IdRelatedField(queryset=Outlet.objects.all(), required=False, allow_null=True)
         author = serializers.CharField(max_length=300, allow_blank=True, required=False)
         published_at = serializers.DateTimeField(required=False, allow_null=True)
         language = serializers.CharField(max_length=16, allow_blank=True, required=False)
