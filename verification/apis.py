@@ -13,7 +13,7 @@ removal, the claim's id and version) and the claim's new ETag in the ``ETag`` he
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -191,6 +191,26 @@ class ClaimWriteApi(APIView):
             )
         return super().handle_exception(exc)
 
+    def claim_write(
+        self,
+        request: Request,
+        claim_id: int,
+        input_serializer: type[serializers.Serializer],
+        service: Callable[..., Any],
+        **extra: Any,
+    ) -> Response:
+        """Parse the body, find the version the author saw (If-Match or ``version``), call the
+        service with the body's fields, answer with the claim as it is now."""
+        claim = get_claim_or_404(claim_id)
+        data = input_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        version = expected_version(
+            request, claim_id=claim.pk, body_version=fields.pop("version", None)
+        )
+        service(claim=claim, actor=request.user, expected_version=version, **fields, **extra)
+        return claim_response(request, claim.pk)
+
 
 def get_claim_or_404(claim_id: int) -> Claim:
     claim = Claim.objects.filter(pk=claim_id).first()
@@ -289,15 +309,7 @@ class ClaimDetailApi(ClaimWriteApi):
         responses={200: ClaimDetailSerializer, **WRITE_ERRORS},
     )
     def patch(self, request: Request, claim_id: int) -> Response:
-        claim = get_claim_or_404(claim_id)
-        data = self.UpdateInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        changes = dict(data.validated_data)
-        version = expected_version(
-            request, claim_id=claim.pk, body_version=changes.pop("version", None)
-        )
-        claim_update(claim=claim, actor=request.user, expected_version=version, **changes)
-        return claim_response(request, claim.pk)
+        return self.claim_write(request, claim_id, self.UpdateInputSerializer, claim_update)
 
 
 # --- /claims/{id}/status/ ----------------------------------------------------------------------
@@ -319,20 +331,7 @@ class ClaimStatusChangeApi(ClaimWriteApi):
         responses={200: ClaimDetailSerializer, **WRITE_ERRORS},
     )
     def post(self, request: Request, claim_id: int) -> Response:
-        claim = get_claim_or_404(claim_id)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        version = expected_version(
-            request, claim_id=claim.pk, body_version=data.validated_data.get("version")
-        )
-        claim_status_change(
-            claim=claim,
-            actor=request.user,
-            to_status=data.validated_data["to_status"],
-            rationale=data.validated_data["rationale"],
-            expected_version=version,
-        )
-        return claim_response(request, claim.pk)
+        return self.claim_write(request, claim_id, self.InputSerializer, claim_status_change)
 
 
 # --- /claims/{id}/history/ ---------------------------------------------------------------------
@@ -776,15 +775,7 @@ class ClaimPublishApi(ClaimWriteApi):
         responses={200: ClaimDetailSerializer, **WRITE_ERRORS},
     )
     def post(self, request: Request, claim_id: int) -> Response:
-        claim = get_claim_or_404(claim_id)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
-        version = expected_version(
-            request, claim_id=claim.pk, body_version=fields.pop("version", None)
-        )
-        verdict_publish(claim=claim, actor=request.user, expected_version=version, **fields)
-        return claim_response(request, claim.pk)
+        return self.claim_write(request, claim_id, self.InputSerializer, verdict_publish)
 
 
 class ClaimUnpublishApi(ClaimWriteApi):
@@ -802,19 +793,7 @@ class ClaimUnpublishApi(ClaimWriteApi):
         responses={200: ClaimDetailSerializer, **WRITE_ERRORS},
     )
     def post(self, request: Request, claim_id: int) -> Response:
-        claim = get_claim_or_404(claim_id)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        version = expected_version(
-            request, claim_id=claim.pk, body_version=data.validated_data.get("version")
-        )
-        verdict_unpublish(
-            claim=claim,
-            actor=request.user,
-            reason=data.validated_data["reason"],
-            expected_version=version,
-        )
-        return claim_response(request, claim.pk)
+        return self.claim_write(request, claim_id, self.InputSerializer, verdict_unpublish)
 
 
 class ClaimPublicationsApi(APIView):
