@@ -27,12 +27,12 @@ from claims.services import (
     claimant_update,
 )
 from config.api import (
-    Pagination,
     apply_filters,
     error_responses,
     filter_parameters,
     page_parameters,
     paginated,
+    paginated_response,
 )
 
 M = TypeVar("M", bound=Model)
@@ -88,9 +88,7 @@ class ClaimantsApi(APIView):
         claimants = apply_filters(
             ClaimantFilter, request.query_params, claimant_queryset(), request=request
         )
-        paginator = Pagination()
-        page = paginator.paginate_queryset(claimants, request, view=self)
-        return paginator.get_paginated_response(ClaimantSerializer(page, many=True).data)
+        return paginated_response(request, claimants, ClaimantSerializer, view=self)
 
     @extend_schema(
         operation_id="claimants_create",
@@ -201,10 +199,13 @@ class ClaimRelationsApi(APIView):
     )
     def get(self, request: Request, claim_id: int) -> Response:
         claim = _get_or_404(Claim.objects.all(), claim_id)
-        paginator = Pagination()
-        page = paginator.paginate_queryset(_relations(claim.pk), request, view=self)
-        data = ClaimRelationSerializer(page, many=True, context={"claim_id": claim.pk}).data
-        return paginator.get_paginated_response(data)
+        return paginated_response(
+            request,
+            _relations(claim.pk),
+            ClaimRelationSerializer,
+            view=self,
+            context={"claim_id": claim.pk},
+        )
 
     @extend_schema(
         operation_id="claims_relations_create",

@@ -436,3 +436,18 @@ def handler500(request: Any) -> Any:
             error_body("server_error", "Something went wrong on our side."), status=500
         )
     return server_error(request)
+
+
+def paginated_response(
+    request: Request,
+    rows: Any,
+    serializer_class: type[serializers.Serializer],
+    *,
+    view: Any,
+    context: dict[str, Any] | None = None,
+) -> Response:
+    """One page of ``rows`` serialized, in Pagination's envelope."""
+    paginator = Pagination()
+    page = paginator.paginate_queryset(rows, request, view=view)
+    data = serializer_class(page, many=True, context=context or {}).data
+    return paginator.get_paginated_response(data)

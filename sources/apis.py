@@ -20,12 +20,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import (
-    Pagination,
     apply_filters,
     error_responses,
     filter_parameters,
     page_parameters,
     paginated,
+    paginated_response,
 )
 from sources.filters import OutletFilter
 from sources.models import Outlet, OutletHandle, ReliabilityRating
@@ -178,9 +178,7 @@ class OutletsApi(APIView):
         outlets = apply_filters(
             OutletFilter, request.query_params, outlets_with_details(), request=request
         )
-        paginator = Pagination()
-        page = paginator.paginate_queryset(outlets, request, view=self)
-        return paginator.get_paginated_response(OutletSerializer(page, many=True).data)
+        return paginated_response(request, outlets, OutletSerializer, view=self)
 
     @extend_schema(
         operation_id="outlets_create",
@@ -279,9 +277,7 @@ class OutletRatingsApi(APIView):
             .select_related("rated_by")
             .order_by("-rated_at", "-pk")
         )
-        paginator = Pagination()
-        page = paginator.paginate_queryset(ratings, request, view=self)
-        return paginator.get_paginated_response(RatingSerializer(page, many=True).data)
+        return paginated_response(request, ratings, RatingSerializer, view=self)
 
     @extend_schema(
         operation_id="outlets_ratings_create",

@@ -48,6 +48,7 @@ from config.api import (
     filter_parameters,
     page_parameters,
     paginated,
+    paginated_response,
 )
 from sources.models import Citation, Source
 from verification.filters import ClaimFilter
@@ -358,9 +359,9 @@ class ClaimHistoryApi(APIView):
     )
     def get(self, request: Request, claim_id: int) -> Response:
         claim = get_claim_or_404(claim_id)
-        paginator = Pagination()
-        page = paginator.paginate_queryset(claim_history(claim=claim), request, view=self)
-        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
+        return paginated_response(
+            request, claim_history(claim=claim), self.OutputSerializer, view=self
+        )
 
 
 # --- Ids in a body: an unknown one is a field error (400), never a 404 or a 500 ---------------
@@ -595,10 +596,9 @@ class ClaimEvidenceApi(ClaimWriteApi):
         rows = claim_evidence(claim=claim, user=request.user).prefetch_related(
             _visible_via(request.user)
         )
-        paginator = Pagination()
-        page = paginator.paginate_queryset(rows, request, view=self)
-        data = EvidenceSerializer(page, many=True, context={"claim_version": claim.version}).data
-        return paginator.get_paginated_response(data)
+        return paginated_response(
+            request, rows, EvidenceSerializer, view=self, context={"claim_version": claim.version}
+        )
 
     @extend_schema(
         operation_id="claims_evidence_create",
@@ -817,6 +817,6 @@ class ClaimPublicationsApi(APIView):
     )
     def get(self, request: Request, claim_id: int) -> Response:
         claim = get_claim_or_404(claim_id)
-        paginator = Pagination()
-        page = paginator.paginate_queryset(claim_publications(claim=claim), request, view=self)
-        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
+        return paginated_response(
+            request, claim_publications(claim=claim), self.OutputSerializer, view=self
+        )

@@ -23,12 +23,12 @@ from rest_framework.views import APIView
 
 from config.api import (
     IdRelatedField,
-    Pagination,
     apply_filters,
     error_responses,
     filter_parameters,
     page_parameters,
     paginated,
+    paginated_response,
 )
 from sources.apis import OutletRefSerializer
 from sources.models import Citation, Outlet, ReliabilityRating, Source
@@ -203,9 +203,7 @@ class SourcesApi(APIView):
             with_details(sources_visible_to(user=request.user)),
             request=request,
         )
-        paginator = Pagination()
-        page = paginator.paginate_queryset(sources, request, view=self)
-        return paginator.get_paginated_response(SourceSerializer(page, many=True).data)
+        return paginated_response(request, sources, SourceSerializer, view=self)
 
     @extend_schema(
         operation_id="sources_create",
@@ -298,9 +296,7 @@ class CitationsApi(APIView):
             citations_visible_to(user=request.user),
             request=request,
         )
-        paginator = Pagination()
-        page = paginator.paginate_queryset(citations, request, view=self)
-        return paginator.get_paginated_response(CitationSerializer(page, many=True).data)
+        return paginated_response(request, citations, CitationSerializer, view=self)
 
     @extend_schema(
         operation_id="citations_create",
