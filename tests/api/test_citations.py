@@ -3,35 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import User
-from rest_framework.test import APIClient
 
 from sources.models import Citation, Source
+from tests.api.helpers import api, assert_error, ids
 from tests.factories import CitationFactory, ClaimFactory, EvidenceFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
 
 CITATIONS = "/api/v1/citations/"
-
-
-def api(user: User | None = None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
-
-
-def ids(response) -> set[int]:
-    assert response.status_code == 200, response.json()
-    return {row["id"] for row in response.json()["results"]}
-
-
-def assert_error(response, status: int, field: str | None = None) -> None:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) >= {"code", "message"}
-    if field is not None:
-        assert field in body["fields"], body
 
 
 @pytest.fixture

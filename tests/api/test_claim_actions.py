@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from rest_framework.test import APIClient
 
 from claims.models import Claim, Claimant, ClaimRelation
 from config.api import claim_etag
 from sources.models import Citation, Outlet, Source
+from tests.api.helpers import api as _api
 from tests.factories import (
     CitationFactory,
     ClaimantFactory,
@@ -30,13 +30,6 @@ pytestmark = pytest.mark.django_db
 CLAIMS = "/api/v1/claims/"
 ORIGINAL = Source.Sourcing.ORIGINAL
 DERIVED = Source.Sourcing.DERIVED
-
-
-def _api(user: User | None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
 
 
 def _url(claim: Claim, action: str = "") -> str:

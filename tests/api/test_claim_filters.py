@@ -9,10 +9,10 @@ from datetime import UTC, date, datetime
 
 import pytest
 from django.contrib.auth.models import User
-from rest_framework.test import APIClient
 
 from claims.models import Claim, Tag
 from sources.models import Outlet, OutletHandle, Source
+from tests.api.helpers import api as _api
 from tests.factories import (
     CitationFactory,
     ClaimantFactory,
@@ -31,12 +31,6 @@ pytestmark = pytest.mark.django_db
 CLAIMS = "/api/v1/claims/"
 ORIGINAL = Source.Sourcing.ORIGINAL
 DERIVED = Source.Sourcing.DERIVED
-
-
-def _api(user: User) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def _ids(user: User, params) -> set[int]:

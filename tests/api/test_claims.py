@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 from claims.models import Claim, ClaimRelation
 from config.api import claim_etag
 from sources.models import Source
+from tests.api.helpers import api as _api
 from tests.factories import (
     ClaimantFactory,
     ClaimFactory,
@@ -26,13 +27,6 @@ from verification.services import claim_status_change, verdict_publish
 pytestmark = pytest.mark.django_db
 
 CLAIMS = "/api/v1/claims/"
-
-
-def _api(user: User | None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
 
 
 def _url(claim: Claim, action: str = "") -> str:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.contrib.auth.models import User
-from rest_framework.test import APIClient
 
 from sources.models import Outlet, OutletDomain, OutletHandle, ReliabilityRating
+from tests.api.helpers import api, assert_error
 from tests.factories import (
     OutletDomainFactory,
     OutletFactory,
@@ -22,13 +21,6 @@ OUTLETS = "/api/v1/outlets/"
 MODELS = (Outlet, OutletDomain, OutletHandle, ReliabilityRating)
 
 
-def api(user: User | None = None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
-
-
 def row_counts() -> dict[str, int]:
     return {model.__name__: model.objects.count() for model in MODELS}
 
@@ -36,14 +28,6 @@ def row_counts() -> dict[str, int]:
 def names(response) -> list[str]:
     assert response.status_code == 200, response.json()
     return [row["name"] for row in response.json()["results"]]
-
-
-def assert_error(response, status: int, field: str | None = None) -> None:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) >= {"code", "message"}
-    if field is not None:
-        assert field in body["fields"], body
 
 
 # --- GET /outlets/ -----------------------------------------------------------------------------

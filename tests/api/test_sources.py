@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth.models import Group, User
-from rest_framework.test import APIClient
 
 from config.roles import Role
 from sources.models import Outlet, Source
+from tests.api.helpers import api, assert_error, ids
 from tests.factories import (
     ClaimFactory,
     EvidenceFactory,
@@ -23,26 +23,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 SOURCES = "/api/v1/sources/"
-
-
-def api(user: User | None = None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
-
-
-def ids(response) -> set[int]:
-    assert response.status_code == 200, response.json()
-    return {row["id"] for row in response.json()["results"]}
-
-
-def assert_error(response, status: int, field: str | None = None) -> None:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) >= {"code", "message"}
-    if field is not None:
-        assert field in body["fields"], body
 
 
 def snapshot(source: Source) -> dict:
