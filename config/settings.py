@@ -140,6 +140,15 @@ STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", VAR_DIR / "static"))
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # WARC files and uploaded documents. Never served as they are: the app streams them as
+    # downloads (or as plain text) after checking who may see the source.
+    "archives": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": Path(os.environ.get("CLAIMTRAIL_ARCHIVE_ROOT", VAR_DIR / "archives")),
+            "base_url": None,
+        },
+    },
     # Assets are served by the app itself (WhiteNoise): no CDN, no separate web server needed.
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
@@ -216,3 +225,34 @@ CLAIMTRAIL_ALLOW_SELF_PUBLISH = env_bool("CLAIMTRAIL_ALLOW_SELF_PUBLISH", defaul
 CLAIMTRAIL_NEWSROOM_LANGUAGE = os.environ.get("CLAIMTRAIL_NEWSROOM_LANGUAGE", "en")
 # How far up citation chains provenance analysis walks before it stops and says so.
 CLAIMTRAIL_PROVENANCE_MAX_DEPTH = int(os.environ.get("CLAIMTRAIL_PROVENANCE_MAX_DEPTH", "25"))
+
+# --- Outbound HTTP and archives (sources/archiving/) --------------------------------------------
+# The whole fetch, redirects included, must finish within the deadline (seconds).
+CLAIMTRAIL_FETCH_DEADLINE = float(os.environ.get("CLAIMTRAIL_FETCH_DEADLINE", "60"))
+CLAIMTRAIL_FETCH_CONNECT_TIMEOUT = float(os.environ.get("CLAIMTRAIL_FETCH_CONNECT_TIMEOUT", "10"))
+CLAIMTRAIL_FETCH_READ_TIMEOUT = float(os.environ.get("CLAIMTRAIL_FETCH_READ_TIMEOUT", "20"))
+# Decoded bytes: a compressed body is cut off when its decompressed size passes this.
+CLAIMTRAIL_FETCH_MAX_BYTES = int(os.environ.get("CLAIMTRAIL_FETCH_MAX_BYTES", str(32 << 20)))
+CLAIMTRAIL_FETCH_MAX_REDIRECTS = int(os.environ.get("CLAIMTRAIL_FETCH_MAX_REDIRECTS", "5"))
+CLAIMTRAIL_FETCH_USER_AGENT = os.environ.get(
+    "CLAIMTRAIL_FETCH_USER_AGENT",
+    "Claimtrail/1.0 (newsroom archiving of cited sources for fact-checking)",
+)
+# Addresses or networks fetched despite being private or loopback. For tests and local demos
+# only: empty by default, and nothing in production should need it.
+CLAIMTRAIL_FETCH_ALLOW_ADDRESSES = env_list("CLAIMTRAIL_FETCH_ALLOW_ADDRESSES")
+# Dotted path of a callable (host, port) -> [addresses], replacing the system resolver (tests).
+CLAIMTRAIL_FETCH_RESOLVER = os.environ.get("CLAIMTRAIL_FETCH_RESOLVER", "")
+# A CA bundle to verify HTTPS against instead of the system's (tests with a local CA).
+CLAIMTRAIL_FETCH_CA_BUNDLE = os.environ.get("CLAIMTRAIL_FETCH_CA_BUNDLE", "")
+# Social posts: the forms that carry the text are fetched instead of the script shells.
+CLAIMTRAIL_X_OEMBED_ENDPOINT = os.environ.get(
+    "CLAIMTRAIL_X_OEMBED_ENDPOINT", "https://publish.twitter.com/oembed"
+)
+CLAIMTRAIL_TELEGRAM_EMBED_ORIGIN = os.environ.get(
+    "CLAIMTRAIL_TELEGRAM_EMBED_ORIGIN", "https://t.me"
+)
+# Uploaded documents (PDF, screenshots, correspondence).
+CLAIMTRAIL_UPLOAD_MAX_BYTES = int(os.environ.get("CLAIMTRAIL_UPLOAD_MAX_BYTES", str(25 << 20)))
+# A capture that fails for a transient reason (timeout, 503, DNS hiccup) is tried this many times.
+CLAIMTRAIL_CAPTURE_MAX_ATTEMPTS = int(os.environ.get("CLAIMTRAIL_CAPTURE_MAX_ATTEMPTS", "4"))

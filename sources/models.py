@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
+from django.core.files.storage import Storage, storages
+from django.core.signals import setting_changed
 from django.core.validators import DomainNameValidator
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
+from django.dispatch import receiver
+from django.utils.functional import LazyObject, empty
 
-from config.append_only import AppendOnlyModel
+from config.append_only import AppendOnlyError, AppendOnlyModel
 from config.validation import (
     bounded,
     reject_blank,
@@ -337,3 +343,147 @@ class Citation(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.citing_id} {self.get_kind_display()} #{self.cited_id}"
+
+
+# --- Archives ----------------------------------------------------------------------------------
+
+
+class _ArchiveStorage(LazyObject):
+    """The ``archives`` storage, looked up when first used (and again after a settings change),
+    not when the model class is built."""
+
+    def _setup(self) -> None:
+        self._wrapped = storages["archives"]
+
+
+_archive_storage = _ArchiveStorage()
+
+
+@receiver(setting_changed)
+def _reset_archive_storage(*, setting: str, **kwargs: Any) -> None:
+    if setting == "STORAGES":
+        _archive_storage._wrapped = empty
+
+
+def archive_storage() -> Storage:
+    """WARCs and uploaded files: the ``archives`` storage (local files unless configured)."""
+    return _archive_storage  # type: ignore[return-value]
+
+
+class SnapshotStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    FETCHING = "fetching", "Fetching"
+    ARCHIVED = "archived", "Archived"
+    FAILED = "failed", "Failed"
+    BLOCKED = "blocked", "Blocked"
+
+
+class SnapshotForm(models.TextChoices):
+    """Which form of the document was captured."""
+
+    PAGE = "page", "Web page, as served"
+    TELEGRAM_EMBED = "telegram_embed", "Telegram post, embed view"
+    X_OEMBED = "x_oembed", "X post, oEmbed"
+    UPLOAD = "upload", "Uploaded file"
+
+
+class SnapshotQuerySet(models.QuerySet["Snapshot"]):
+    def finished(self) -> SnapshotQuerySet:
+        return self.filter(status__in=Snapshot.FINISHED)
+
+
+class Snapshot(models.Model):
+    """One archived capture of a source: a WARC of the exchange (or an uploaded file), the SHA-256
+    of the document, what was extracted from it. Immutable once archived; a re-capture is a new
+    row. The row is the truth about a capture job: pending rows are work to do."""
+
+    Status = SnapshotStatus
+    Form = SnapshotForm
+    FINISHED = (SnapshotStatus.ARCHIVED, SnapshotStatus.FAILED, SnapshotStatus.BLOCKED)
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="snapshots")
+    url = models.CharField("URL", max_length=2000, blank=True, help_text="The URL cited.")
+    form = models.CharField(max_length=16, choices=Form.choices, default=Form.PAGE)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # A pending row waiting out a retry's backoff is not picked up before this time.
+    retry_at = models.DateTimeField(null=True, blank=True)
+    # What was requested (an embed view or oEmbed endpoint for social posts) and where it ended.
+    fetch_url = models.CharField("fetched URL", max_length=2000, blank=True)
+    final_url = models.CharField("final URL", max_length=2000, blank=True)
+    redirects = models.JSONField(default=list, blank=True)
+    remote_address = models.GenericIPAddressField(
+        null=True, blank=True, help_text="The address actually connected to."
+    )
+    http_status = models.PositiveSmallIntegerField("HTTP status", null=True, blank=True)
+    content_type = models.CharField(max_length=200, blank=True)
+    size = models.BigIntegerField(null=True, blank=True, help_text="Bytes of the document.")
+    sha256 = models.CharField(
+        "SHA-256", max_length=64, blank=True, db_index=True, help_text="Of the document's bytes."
+    )
+    warc = models.FileField(storage=archive_storage, max_length=300, blank=True)
+    file = models.FileField(
+        storage=archive_storage, max_length=300, blank=True, help_text="An uploaded document."
+    )
+    filename = models.CharField(max_length=255, blank=True, help_text="As uploaded.")
+    # The same document as an earlier capture of this source: its WARC is shared, not copied.
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    title = models.CharField(max_length=500, blank=True)
+    author = models.CharField(max_length=300, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    text = models.TextField(blank=True)
+    error_code = models.CharField(max_length=32, blank=True)
+    error_message = models.CharField(max_length=1000, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SnapshotQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["source", "-created_at"], name="snapshot_source_recent")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in SnapshotStatus]),
+                name="snapshot_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(form__in=[f.value for f in SnapshotForm]), name="snapshot_form_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=SnapshotStatus.ARCHIVED) | ~Q(sha256=""),
+                name="snapshot_archived_has_hash",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=[SnapshotStatus.FAILED, SnapshotStatus.BLOCKED])
+                | ~Q(error_code=""),
+                name="snapshot_failure_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Snapshot #{self.pk} of source #{self.source_id} ({self.status})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if getattr(self, "_loaded_status", None) == SnapshotStatus.ARCHIVED:
+            raise AppendOnlyError("An archived snapshot is immutable; capture again instead.")
+        super().save(*args, **kwargs)
+        self._loaded_status = self.status
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
+
+    @classmethod
+    def from_db(cls, db, field_names, values):  # type: ignore[no-untyped-def]
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_status = instance.__dict__.get("status")
+        return instance

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 
 from config.roles import Role, has_role, require_role
 from config.validation import reject_unknown_fields
+from sources.archiving.services import snapshot_request
 from sources.canonical import (
     InvalidURL,
     canonicalize,
@@ -278,6 +279,9 @@ def source_create(
         # Lost a race with a concurrent create of the same page.
         _check_not_duplicate(source.canonical_url or "")
         raise
+    if source.url:
+        # In the same transaction: the source never exists without its capture job.
+        snapshot_request(source=source, actor=actor)
     return source
 
 
@@ -312,6 +316,8 @@ def source_update(*, source: Source, actor: AbstractBaseUser, **changes: Any) ->
     if was_sensitive and not source.is_sensitive:
         require_role(actor, Role.EDITOR, action="Lifting the sensitive mark")
     source.save(update_fields=sorted(set(update_fields)))
+    if "url" in changes and source.url:
+        snapshot_request(source=source, actor=actor)
     return source
 
 

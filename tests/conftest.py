@@ -94,3 +94,48 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     module = __import__("sys").modules.get("tests.api.test_schemathesis")
     if module is not None and module.CASES:
         terminalreporter.write_line(module.pytest_terminal_summary_line())
+
+
+# --- Outbound HTTP and archives -------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _test_network(settings):
+    """Every fetch resolves names through the test resolver; nothing is allow-listed unless a
+    test asks (``fetch_allowed``)."""
+    from tests import network
+
+    network.ANSWERS.clear()
+    settings.CLAIMTRAIL_FETCH_RESOLVER = "tests.network.resolve"
+    settings.CLAIMTRAIL_FETCH_ALLOW_ADDRESSES = []
+    yield network.ANSWERS
+    network.ANSWERS.clear()
+
+
+@pytest.fixture
+def dns(_test_network) -> dict[str, list[str]]:
+    """Fixed answers of the test resolver: ``dns["news.example"] = ["127.0.0.1"]``."""
+    return _test_network
+
+
+@pytest.fixture(autouse=True)
+def _archive_storage(settings, tmp_path_factory):
+    """WARCs and uploads go to a fresh folder per test, never to var/."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "archives": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path_factory.mktemp("archives"), "base_url": None},
+        },
+    }
+
+
+@pytest.fixture
+def fetch_allowed(settings) -> list[str]:
+    """Allow-list 127.0.0.1, where the tests' web servers listen (127.0.0.2 stays refused: the
+    canary listens there)."""
+    settings.CLAIMTRAIL_FETCH_ALLOW_ADDRESSES = ["127.0.0.1"]
+    settings.CLAIMTRAIL_FETCH_DEADLINE = 5.0
+    settings.CLAIMTRAIL_FETCH_CONNECT_TIMEOUT = 2.0
+    settings.CLAIMTRAIL_FETCH_READ_TIMEOUT = 2.0
+    return settings.CLAIMTRAIL_FETCH_ALLOW_ADDRESSES

@@ -1,0 +1,358 @@
+"""Writes of the archive: pending snapshots, captures, uploads.
+
+A capture claims its row with a conditional update (pending -> fetching), does the slow work with
+no transaction open (fetch, WARC, hash, extraction, storage), then locks the row, checks that it is
+still the claim it made (a sweeper may have handed the row to another worker meanwhile) and writes
+the outcome. Running a capture twice therefore finishes one snapshot once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+from datetime import timedelta
+from typing import IO
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile, File
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from config.roles import Role, require_role
+from sources.models import Snapshot, Source
+
+from .extract import Extracted, extract
+from .fetch import Exchange, FetchError, FetchPolicy, fetch
+from .social import capture_plan
+from .uploads import sniff_upload
+from .warc import build_warc
+
+logger = logging.getLogger(__name__)
+
+# HTTP answers worth asking again later; every other 4xx/5xx is final.
+TRANSIENT_HTTP = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+class CaptureRetry(Exception):
+    """A transient failure: the snapshot is pending again and should be retried after a backoff.
+
+    Raised after the row is written, so a caller that ignores it loses nothing.
+    """
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        super().__init__(snapshot.error_message)
+        self.snapshot = snapshot
+
+
+def retry_delay(attempt: int, *, base: float = 30.0, cap: float = 3600.0) -> float:
+    """Exponential backoff with full jitter: attempt 1 waits up to ``base``, then doubling."""
+    return random.uniform(0, min(cap, base * 2 ** max(attempt - 1, 0)))  # noqa: S311
+
+
+# --- Pending snapshots ----------------------------------------------------------------------------
+
+
+def snapshot_request(*, source: Source, actor: AbstractBaseUser | None = None) -> Snapshot:
+    """A pending capture of the source's URL, or the one already waiting.
+
+    Called inside the transaction that creates or changes the source, so the row and the source
+    commit together; the background pipeline enqueues it on commit.
+    """
+    if not source.url:
+        raise ValidationError({"url": ValidationError("This source has no URL to capture.")})
+    waiting = (
+        source.snapshots.filter(status__in=[Snapshot.Status.PENDING, Snapshot.Status.FETCHING])
+        .filter(url=source.url)
+        .first()
+    )
+    if waiting is not None:
+        return waiting
+    plan = capture_plan(source.url)
+    return Snapshot.objects.create(
+        source=source, url=source.url, form=plan.form, fetch_url=plan.fetch_url, created_by=actor
+    )
+
+
+def snapshot_recapture(*, source: Source, actor: AbstractBaseUser) -> Snapshot:
+    """A fact-checker asks for a fresh capture of a source (the page may have changed)."""
+    require_role(actor, Role.FACT_CHECKER, action="Capturing a source again")
+    with transaction.atomic():
+        return snapshot_request(source=source, actor=actor)
+
+
+# --- Capture --------------------------------------------------------------------------------------
+
+
+def _claim(snapshot_id: int) -> bool:
+    return bool(
+        Snapshot.objects.filter(pk=snapshot_id, status=Snapshot.Status.PENDING)
+        .exclude(form=Snapshot.Form.UPLOAD)
+        .update(
+            status=Snapshot.Status.FETCHING,
+            attempts=F("attempts") + 1,
+            started_at=timezone.now(),
+            retry_at=None,
+        )
+    )
+
+
+def _still_ours(snapshot: Snapshot) -> Snapshot | None:
+    """The row, locked, if it is still the claim this capture made; else None."""
+    current = Snapshot.objects.select_for_update().get(pk=snapshot.pk)
+    if current.status != Snapshot.Status.FETCHING or current.attempts != snapshot.attempts:
+        logger.info("snapshot %s was reclaimed meanwhile; discarding this capture", snapshot.pk)
+        return None
+    return current
+
+
+def snapshot_capture(*, snapshot_id: int, policy: FetchPolicy | None = None) -> Snapshot:
+    """Capture one pending snapshot. Safe to run twice: a row that is not pending is returned as
+    it is. Raises CaptureRetry (after writing) when a transient failure leaves it pending."""
+    if not _claim(snapshot_id):
+        return Snapshot.objects.get(pk=snapshot_id)
+    snapshot = Snapshot.objects.select_related("source").get(pk=snapshot_id)
+    plan = capture_plan(snapshot.url)
+    try:
+        result = fetch(plan.fetch_url, policy)
+    except FetchError as exc:
+        return _finish_failure(
+            snapshot,
+            code=exc.code,
+            message=exc.message,
+            blocked=exc.blocked,
+            transient=exc.transient,
+            fetch_url=plan.fetch_url,
+            exchanges=exc.exchanges,
+        )
+    final = result.final
+    if not 200 <= final.status < 300:
+        reason = f"{final.status} {final.reason}".strip()
+        return _finish_failure(
+            snapshot,
+            code=f"http_{final.status}",
+            message=f"The site answered {reason}.",
+            blocked=False,
+            transient=final.status in TRANSIENT_HTTP,
+            fetch_url=plan.fetch_url,
+            exchanges=result.exchanges,
+        )
+    return _finish_archived(snapshot, plan.form, plan.fetch_url, result.exchanges)
+
+
+def _warc_name(snapshot: Snapshot, digest: str) -> str:
+    folder = f"warc/{timezone.now():%Y/%m}/source-{snapshot.source_id}"
+    return f"{folder}/snapshot-{snapshot.pk}-{digest[:12]}.warc.gz"
+
+
+def _store_warc(snapshot: Snapshot, exchanges: list[Exchange], digest: str) -> str:
+    payload = build_warc(
+        exchanges,
+        info={
+            "snapshot": str(snapshot.pk),
+            "source": str(snapshot.source_id),
+            "cited-url": snapshot.url,
+            "form": snapshot.form,
+        },
+    )
+    storage = Snapshot._meta.get_field("warc").storage
+    return storage.save(_warc_name(snapshot, digest), ContentFile(payload))
+
+
+def _record_exchange(snapshot: Snapshot, fetch_url: str, exchanges: list[Exchange]) -> None:
+    if not exchanges:
+        snapshot.fetch_url = fetch_url[:2000]
+        return
+    final = exchanges[-1]
+    snapshot.fetch_url = fetch_url[:2000]
+    snapshot.final_url = final.url[:2000]
+    snapshot.redirects = [
+        {
+            "url": hop.url[:2000],
+            "status": hop.status,
+            "location": (hop.header("Location") or "")[:2000],
+        }
+        for hop in exchanges[:-1]
+    ]
+    snapshot.remote_address = final.remote_address
+    snapshot.http_status = final.status or None
+    snapshot.content_type = final.content_type[:200]
+
+
+def _finish_archived(
+    snapshot: Snapshot, form: str, fetch_url: str, exchanges: list[Exchange]
+) -> Snapshot:
+    final = exchanges[-1]
+    digest = hashlib.sha256(final.body).hexdigest()
+    found = extract(form=form, mime_type=final.mime_type, body=final.body, url=final.url)
+    previous = (
+        Snapshot.objects.filter(
+            source_id=snapshot.source_id, status=Snapshot.Status.ARCHIVED, sha256=digest
+        )
+        .exclude(warc="")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    stored = None if previous is not None else _store_warc(snapshot, exchanges, digest)
+    with transaction.atomic():
+        current = _still_ours(snapshot)
+        if current is None:
+            if stored:
+                Snapshot._meta.get_field("warc").storage.delete(stored)
+            return Snapshot.objects.get(pk=snapshot.pk)
+        _record_exchange(current, fetch_url, exchanges)
+        current.form = form
+        current.size = len(final.body)
+        current.sha256 = digest
+        current.warc.name = previous.warc.name if previous is not None else stored
+        current.duplicate_of = (previous.duplicate_of or previous) if previous else None
+        current.title = found.title
+        current.author = found.author
+        current.published_at = found.published_at
+        current.text = found.text
+        current.error_code = current.error_message = ""
+        current.status = Snapshot.Status.ARCHIVED
+        current.finished_at = timezone.now()
+        current.save()
+        _fill_source(current.source_id, found)
+    return current
+
+
+def _fill_source(source_id: int, found: Extracted) -> None:
+    """What the capture found fills the source's blank fields; nothing a person typed is touched."""
+    for field, value in (
+        ("title", found.title),
+        ("author", found.author),
+        ("published_at", found.published_at),
+    ):
+        if not value:
+            continue
+        blank = {f"{field}__isnull": True} if field == "published_at" else {field: ""}
+        Source.objects.filter(pk=source_id, **blank).update(
+            **{field: value, "updated_at": timezone.now()}
+        )
+
+
+def _finish_failure(
+    snapshot: Snapshot,
+    *,
+    code: str,
+    message: str,
+    blocked: bool,
+    transient: bool,
+    fetch_url: str,
+    exchanges: list[Exchange],
+) -> Snapshot:
+    retry = transient and snapshot.attempts < settings.CLAIMTRAIL_CAPTURE_MAX_ATTEMPTS
+    # A final HTTP answer (a 404, a 410) is evidence too: keep its exchange.
+    keep = bool(exchanges) and not blocked and not retry and exchanges[-1].status >= 400
+    stored = None
+    if keep:
+        digest = hashlib.sha256(exchanges[-1].body).hexdigest()
+        stored = _store_warc(snapshot, exchanges, digest)
+    with transaction.atomic():
+        current = _still_ours(snapshot)
+        if current is None:
+            if stored:
+                Snapshot._meta.get_field("warc").storage.delete(stored)
+            return Snapshot.objects.get(pk=snapshot.pk)
+        _record_exchange(current, fetch_url, exchanges if not blocked else [])
+        if stored:
+            current.warc.name = stored
+            current.size = len(exchanges[-1].body)
+            current.sha256 = hashlib.sha256(exchanges[-1].body).hexdigest()
+        current.error_code = code[:32]
+        max_attempts = settings.CLAIMTRAIL_CAPTURE_MAX_ATTEMPTS
+        if retry:
+            delay = retry_delay(current.attempts)
+            current.status = Snapshot.Status.PENDING
+            current.retry_at = timezone.now() + timedelta(seconds=delay)
+            current.error_message = (
+                f"{message} Attempt {current.attempts} of {max_attempts}; will try again."
+            )[:1000]
+        else:
+            current.status = Snapshot.Status.BLOCKED if blocked else Snapshot.Status.FAILED
+            suffix = f" Gave up after {current.attempts} attempts." if transient else ""
+            current.error_message = (message + suffix)[:1000]
+            current.finished_at = timezone.now()
+        current.save()
+    if retry:
+        raise CaptureRetry(current)
+    return current
+
+
+def snapshots_capture_pending(*, limit: int | None = None) -> list[Snapshot]:
+    """Run the pending captures that are due, oldest first (the synchronous path)."""
+    due = (
+        Snapshot.objects.filter(status=Snapshot.Status.PENDING)
+        .exclude(form=Snapshot.Form.UPLOAD)
+        .exclude(retry_at__gt=timezone.now())
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    done = []
+    for snapshot_id in list(due[:limit] if limit else due):
+        try:
+            done.append(snapshot_capture(snapshot_id=snapshot_id))
+        except CaptureRetry as retry:
+            done.append(retry.snapshot)
+    return done
+
+
+# --- Uploads --------------------------------------------------------------------------------------
+
+
+def _hash_file(upload: IO[bytes]) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    upload.seek(0)
+    while chunk := upload.read(1024 * 1024):
+        digest.update(chunk)
+        size += len(chunk)
+    upload.seek(0)
+    return digest.hexdigest(), size
+
+
+@transaction.atomic
+def snapshot_upload(
+    *, source: Source, upload: File, actor: AbstractBaseUser, filename: str = ""
+) -> Snapshot:
+    """Store an uploaded document (a PDF, a screenshot, a letter) as an archived snapshot."""
+    require_role(actor, Role.VIEWER, action="Uploading a document")
+    name = filename or upload.name or "upload"
+    kind = sniff_upload(upload, name=name)
+    digest, size = _hash_file(upload)
+    storage = Snapshot._meta.get_field("file").storage
+    stored_name = f"uploads/{digest[:2]}/{digest}{kind.extension}"
+    if not storage.exists(stored_name):
+        upload.seek(0)
+        stored_name = storage.save(stored_name, upload)
+    upload.seek(0)
+    found = extract(form=Snapshot.Form.UPLOAD, mime_type=kind.mime_type, body=upload.read(), url="")
+    if not found.title:
+        found.title = kind.clean_name(name)
+    now = timezone.now()
+    snapshot = Snapshot(
+        source=source,
+        form=Snapshot.Form.UPLOAD,
+        status=Snapshot.Status.ARCHIVED,
+        content_type=kind.mime_type,
+        size=size,
+        sha256=digest,
+        filename=kind.clean_name(name),
+        title=found.title,
+        author=found.author,
+        published_at=found.published_at,
+        text=found.text,
+        created_by=actor,
+        attempts=1,
+        started_at=now,
+        finished_at=now,
+    )
+    snapshot.file.name = stored_name
+    snapshot.save()
+    _fill_source(source.pk, found)
+    return snapshot

@@ -1,0 +1,86 @@
+"""WARC files of captures, written with warcio: a warcinfo record, then for every exchange
+(redirect hops included) a request record and its response record.
+
+The response body is stored as it came over the wire, content encoding included, with the chunked
+framing removed: the record's HTTP headers then say ``Content-Length`` (the original
+``Transfer-Encoding`` is kept as ``X-Archive-Orig-Transfer-Encoding``), so readers and
+``warcio check`` see a consistent record. Digests are SHA-256.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.utils import Digester
+from warcio.warcwriter import WARCWriter
+
+from .fetch import Exchange
+
+SOFTWARE = "Claimtrail (warcio)"
+
+
+class _SHA256WARCWriter(WARCWriter):
+    @staticmethod
+    def _create_digester() -> Digester:
+        return Digester("sha256")
+
+
+def _response_headers(exchange: Exchange) -> list[tuple[str, str]]:
+    headers: list[tuple[str, str]] = []
+    chunked = False
+    for name, value in exchange.headers:
+        lower = name.lower()
+        if lower == "transfer-encoding":
+            chunked = True
+            headers.append(("X-Archive-Orig-Transfer-Encoding", value))
+        elif lower == "content-length":
+            headers.append(("X-Archive-Orig-Content-Length", value) if chunked else (name, value))
+        else:
+            headers.append((name, value))
+    if chunked or not any(name.lower() == "content-length" for name, _ in headers):
+        headers = [(name, value) for name, value in headers if name.lower() != "content-length"] + [
+            ("Content-Length", str(len(exchange.raw_body)))
+        ]
+    return headers
+
+
+def build_warc(exchanges: Sequence[Exchange], *, info: dict[str, str]) -> bytes:
+    """A gzipped WARC 1.1 of ``exchanges``. ``info`` goes into the warcinfo record."""
+    out = io.BytesIO()
+    writer = _SHA256WARCWriter(out, gzip=True, warc_version="1.1")
+    warcinfo = writer.create_warcinfo_record("capture.warc.gz", {"software": SOFTWARE, **info})
+    writer.write_record(warcinfo)
+    for exchange in exchanges:
+        date = exchange.started_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        request = writer.create_warc_record(
+            exchange.url,
+            "request",
+            payload=io.BytesIO(b""),
+            length=0,
+            http_headers=StatusAndHeaders(
+                f"{exchange.method} {exchange.target} HTTP/1.1",
+                list(exchange.request_headers),
+                is_http_request=True,
+            ),
+            warc_headers_dict={"WARC-Date": date, "WARC-IP-Address": exchange.remote_address},
+        )
+        response = writer.create_warc_record(
+            exchange.url,
+            "response",
+            payload=io.BytesIO(exchange.raw_body),
+            length=len(exchange.raw_body),
+            http_headers=StatusAndHeaders(
+                f"{exchange.status} {exchange.reason}".strip(),
+                _response_headers(exchange),
+                protocol=exchange.http_version,
+            ),
+            warc_headers_dict={"WARC-Date": date, "WARC-IP-Address": exchange.remote_address},
+        )
+        request.rec_headers.add_header(
+            "WARC-Concurrent-To", response.rec_headers.get_header("WARC-Record-ID")
+        )
+        writer.write_record(response)
+        writer.write_record(request)
+    return out.getvalue()
