@@ -410,6 +410,8 @@ class Snapshot(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     # A pending row waiting out a retry's backoff is not picked up before this time.
     retry_at = models.DateTimeField(null=True, blank=True)
+    # When its job was last sent to the broker (empty: never, e.g. the broker was down).
+    enqueued_at = models.DateTimeField(null=True, blank=True)
     # What was requested (an embed view or oEmbed endpoint for social posts) and where it ended.
     fetch_url = models.CharField("fetched URL", max_length=2000, blank=True)
     final_url = models.CharField("final URL", max_length=2000, blank=True)

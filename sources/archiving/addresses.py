@@ -1,8 +1,9 @@
 """Which network addresses the server may fetch from: public unicast only.
 
 An explicit deny list, not only ``ipaddress``'s ``is_private`` / ``is_global`` flags: those flags
-have changed between Python releases and miss ranges (6to4 relays, NAT64, Teredo, ORCHID). An
-address must pass both: outside every listed range *and* ``is_global``.
+have changed between Python releases and miss ranges (6to4 relays, NAT64, Teredo, ORCHID; Python
+3.11 even calls multicast and IPv6's IETF-reserved space "global"). An address must pass both:
+outside every listed range *and* ``is_global``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,13 @@ from functools import lru_cache
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+# IPv6 space outside global unicast (2000::/3) and not listed below for a narrower reason: reserved
+# by the IETF, never routed on the internet, so only a local network could answer there.
+_IETF_RESERVED_V6 = (
+    "::/8", "100::/8", "200::/7", "400::/6", "800::/5", "1000::/4", "4000::/3", "6000::/3",
+    "8000::/3", "a000::/3", "c000::/3", "e000::/4", "f000::/5", "f800::/6", "fe00::/9",
+)  # fmt: skip
 
 # (network, why) — the why ends up in the snapshot's error message.
 DENIED_NETWORKS: tuple[tuple[str, str], ...] = (
@@ -56,10 +64,16 @@ DENIED_NETWORKS: tuple[tuple[str, str], ...] = (
     ("fe80::/10", "link-local"),
     ("fec0::/10", "site-local (deprecated)"),
     ("ff00::/8", "multicast"),
+    # What is left outside global unicast 2000::/3 (IANA's IPv6 address space registry).
+    *((network, "reserved by the IETF") for network in _IETF_RESERVED_V6),
 )
 
+# Most specific first, so the reason given is the narrowest (broadcast, not "reserved").
 _DENIED: tuple[tuple[IPNetwork, str], ...] = tuple(
-    (ipaddress.ip_network(net), why) for net, why in DENIED_NETWORKS
+    sorted(
+        ((ipaddress.ip_network(net), why) for net, why in DENIED_NETWORKS),
+        key=lambda item: -item[0].prefixlen,
+    )
 )
 
 
@@ -96,6 +110,17 @@ def check_address(address: IPAddress, allowed: Iterable[str] = ()) -> None:
 
 
 _NUMERIC_LABEL = r"(?:0[xX][0-9a-fA-F]*|[0-9]+)"
+# Letters, digits, hyphens and (as some real sites use them) underscores; DNS's length limits.
+_HOST_LABEL = re.compile(r"[A-Za-z0-9_-]{1,63}")  # ASCII only: no Unicode case folding
+
+
+def valid_host_name(host: str) -> bool:
+    """Whether ``host`` (ASCII, IDN already in punycode, no trailing dot) can be a DNS name.
+
+    Anything else (``%``-escapes, empty labels, over-long labels) would reach the resolver as
+    an odd name that some resolvers or proxies decode differently, so it is refused instead.
+    """
+    return len(host) <= 253 and all(_HOST_LABEL.fullmatch(label) for label in host.split("."))
 
 
 def literal_address(host: str) -> IPAddress | None:

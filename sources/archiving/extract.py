@@ -7,11 +7,15 @@ here touches the network.
 
 from __future__ import annotations
 
+import codecs
+import email.policy
 import io
 import json
 import logging
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from email.parser import BytesParser
 
 import lxml.html
 import trafilatura
@@ -26,7 +30,11 @@ logger = logging.getLogger(__name__)
 MAX_TEXT_CHARS = 1_000_000
 MAX_PDF_PAGES = 500
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
-TEXT_TYPES = frozenset({"text/plain", "text/csv", "text/markdown"})
+TEXT_TYPES = frozenset({"text/plain", "text/csv", "text/markdown", "application/json"})
+MAIL_TYPES = frozenset({"message/rfc822"})
+# What config.validation.reject_control_characters refuses in a Source field (tab and newlines
+# stay), and lone surrogates, which neither PostgreSQL nor UTF-8 can hold.
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 
 
 @dataclass
@@ -37,17 +45,34 @@ class Extracted:
     text: str = ""
 
     def clipped(self) -> Extracted:
+        # Title and author go into Source fields by a queryset update: they must pass the
+        # fields' validators (no control characters) although no full_clean() runs.
         return Extracted(
-            title=" ".join(self.title.split())[:500],
-            author=" ".join(self.author.split())[:300],
+            title=" ".join(_clean_text(self.title).split())[:500],
+            author=" ".join(_clean_text(self.author).split())[:300],
             published_at=self.published_at,
-            text=_clean_text(self.text)[:MAX_TEXT_CHARS],
+            text=_clean_text(self.text[: MAX_TEXT_CHARS * 2])[:MAX_TEXT_CHARS],
         )
 
 
 def _clean_text(text: str) -> str:
-    text = text.replace("\x00", "")
-    return "".join(ch for ch in text if ch in "\n\t" or ord(ch) >= 0x20).strip()
+    return _UNSTORABLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+
+
+def charset_of(content_type: str) -> str:
+    """The ``charset`` parameter of a Content-Type, if it names an encoding Python knows."""
+    for param in content_type.split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            return _codec(value.strip().strip("'\""))
+    return ""
+
+
+def _codec(name: str) -> str:
+    try:
+        return codecs.lookup(name).name if name else ""
+    except LookupError:
+        return ""
 
 
 def _as_datetime(value: object) -> datetime | None:
@@ -70,30 +95,45 @@ def _as_datetime(value: object) -> datetime | None:
     return parsed
 
 
-def extract(*, form: str, mime_type: str, body: bytes, url: str = "") -> Extracted:
-    """Best effort: a document we cannot read yields empty fields, never an exception."""
+def extract(
+    *, form: str, mime_type: str, body: bytes, url: str = "", charset: str = ""
+) -> Extracted:
+    """Best effort: a document we cannot read yields empty fields, never an exception.
+
+    ``charset`` is the one the HTTP Content-Type declared; it wins over what the document says
+    about itself, as it does in browsers.
+    """
+    if not body:
+        return Extracted()
     try:
         if form == SnapshotForm.TELEGRAM_EMBED:
             found = _telegram_embed(body)
         elif form == SnapshotForm.X_OEMBED:
             found = _x_oembed(body)
         elif mime_type in HTML_TYPES or (not mime_type and body.lstrip()[:1] == b"<"):
-            found = _html(body, url)
+            found = _html(body, url, charset)
         elif mime_type == "application/pdf" or body[:5] == b"%PDF-":
             found = _pdf(body)
+        elif mime_type in MAIL_TYPES:
+            found = _mail(body)
         elif mime_type in TEXT_TYPES:
-            found = Extracted(text=body.decode("utf-8", errors="replace"))
+            found = Extracted(text=_decode(body, charset))
         else:
             found = Extracted()
+        return found.clipped()
     except Exception:
         logger.warning("extraction failed for %s (%s)", url, mime_type, exc_info=True)
-        found = Extracted()
-    return found.clipped()
+        return Extracted()
 
 
-def _html(body: bytes, url: str) -> Extracted:
+def _decode(body: bytes, charset: str) -> str:
+    return body.decode(_codec(charset) or "utf-8", errors="replace")
+
+
+def _html(body: bytes, url: str, charset: str = "") -> Extracted:
+    known = _codec(charset)
     document = trafilatura.bare_extraction(
-        body,
+        body.decode(known, errors="replace") if known else body,
         url=url or None,
         with_metadata=True,
         include_comments=False,
@@ -128,6 +168,24 @@ def _pdf(body: bytes) -> Extracted:
         author=str(meta.author or "") if meta else "",
         published_at=_as_datetime(meta.creation_date) if meta else None,
         text="\n\n".join(pages),
+    )
+
+
+def _mail(body: bytes) -> Extracted:
+    """An e-mail (.eml): subject, sender, date and the plain-text body (or the HTML one's text)."""
+    message = BytesParser(policy=email.policy.default).parsebytes(body)
+    part = message.get_body(preferencelist=("plain", "html"))
+    text = ""
+    if part is not None:
+        content = part.get_content()
+        if part.get_content_subtype() == "html":
+            content = lxml.html.fromstring(content).text_content() if content.strip() else ""
+        text = content if isinstance(content, str) else ""
+    return Extracted(
+        title=str(message.get("Subject") or ""),
+        author=str(message.get("From") or ""),
+        published_at=_as_datetime(message.get("Date")),
+        text=text,
     )
 
 

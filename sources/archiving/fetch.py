@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import re
 import socket
 import ssl
 import threading
@@ -38,9 +39,16 @@ import urllib3
 from django.conf import settings
 from django.utils.module_loading import import_string
 from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.util.ssl_match_hostname import CertificateError
 from w3lib.url import safe_url_string
 
-from .addresses import AddressRefused, IPAddress, check_address, literal_address
+from .addresses import (
+    AddressRefused,
+    IPAddress,
+    check_address,
+    literal_address,
+    valid_host_name,
+)
 
 Resolver = Callable[[str, int], Sequence[str]]
 
@@ -208,7 +216,7 @@ def _resolve(host: str, port: int, policy: FetchPolicy, remaining: float) -> lis
         try:
             check_address(address, policy.allow_addresses)
         except AddressRefused as exc:
-            shown = host if literal is not None else f"{host} ({exc.address})"
+            shown = host if host == exc.address else f"{host} ({exc.address})"
             raise _blocked("blocked_address", f"Refused to connect to {shown}: {exc.why}.") from exc
     return addresses
 
@@ -228,11 +236,15 @@ class _Target:
 def _parse(url: str) -> _Target:
     if any(ch in url for ch in "\\\r\n\t\x00 ") or any(ord(ch) < 0x20 for ch in url):
         raise _blocked("invalid_url", "The address contains characters a URL cannot hold.")
-    raw_scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+    # "//host/", "127.0.0.2:80/" and "%68ttp://" have no scheme, whatever precedes the colon.
+    scheme_match = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", url)
+    raw_scheme = scheme_match[1].lower() if scheme_match else ""
     if raw_scheme not in ("http", "https"):
         shown = f"{raw_scheme}:" if raw_scheme else "an address without a scheme"
         raise _blocked("blocked_scheme", f"Only http and https are fetched, not {shown}.")
     try:
+        # Looked at first: w3lib drops the brackets of an "[v1.x]" (IPvFuture) host, leaving a name.
+        bracketed = urlsplit(url).netloc.rpartition("@")[2].startswith("[")
         url = safe_url_string(url)  # IDN to punycode, non-ASCII percent-encoded
         parts = urlsplit(url)
         port = parts.port
@@ -243,6 +255,11 @@ def _parse(url: str) -> _Target:
     host = (parts.hostname or "").rstrip(".")
     if not host:
         raise _blocked("invalid_url", "The address has no host.")
+    if bracketed:
+        if ":" not in host:  # an IPvFuture literal: it must not be looked up as a name
+            raise _blocked("invalid_url", f"The host [{host[:100]}] is not an IPv6 address.")
+    elif not valid_host_name(host):
+        raise _blocked("invalid_url", f"The host {host[:100]!r} is not a valid host name.")
     if port == 0:
         raise _blocked("invalid_url", "Port 0 is not a valid port.")
     scheme = parts.scheme.lower()
@@ -417,7 +434,10 @@ def _open_connection(
     if connection.sock is None:
         raise FetchError("connect_failed", "Could not open a connection.", transient=True)
     watchdog.arm(connection.sock)
-    connection.sock.settimeout(max(min(policy.read_timeout, watchdog.remaining()), 0.001))
+    # urllib3 puts ``connection.timeout`` back on the socket in request() and getresponse(): set
+    # it, not only the socket's, or every read waits the connect timeout instead.
+    connection.timeout = max(min(policy.read_timeout, watchdog.remaining()), 0.001)
+    connection.sock.settimeout(connection.timeout)
     return connection
 
 
@@ -448,7 +468,8 @@ def _exchange(
         exchange.http_version = {10: "HTTP/1.0", 11: "HTTP/1.1"}.get(response.version, "HTTP/1.1")
         exchange.headers = list(response.headers.iteritems())
         if exchange.is_redirect:
-            response.drain_conn()
+            # Not drained: the connection is closed, not reused, and a redirect whose body never
+            # ends (or drips) must not hold the fetch until the deadline. The WARC says so.
             return exchange
         declared = exchange.header("Content-Length")
         if declared and declared.strip().isdigit() and int(declared) > policy.max_bytes:
@@ -493,7 +514,8 @@ def _exchange(
 def _deadline_error(policy: FetchPolicy, exchanges: Sequence[Exchange] = ()) -> FetchError:
     return FetchError(
         "timeout",
-        f"The site did not finish answering within {policy.deadline:g} seconds.",
+        f"The site did not finish answering within {policy.deadline:g} "
+        f"second{'' if policy.deadline == 1 else 's'}.",
         transient=True,
         exchanges=exchanges,
     )
@@ -501,23 +523,36 @@ def _deadline_error(policy: FetchPolicy, exchanges: Sequence[Exchange] = ()) -> 
 
 def _classify(exc: BaseException, target: _Target, exchanges: Sequence[Exchange]) -> FetchError:
     where = target.host
-    if isinstance(exc, ssl.SSLCertVerificationError | urllib3.exceptions.SSLError | ssl.SSLError):
+    if isinstance(
+        exc,
+        ssl.SSLError | urllib3.exceptions.SSLError | CertificateError,
+    ):
         return FetchError(
             "tls_error", f"The secure connection to {where} failed: {exc}.", exchanges=exchanges
         )
-    if isinstance(exc, TimeoutError | socket.timeout | urllib3.exceptions.TimeoutError):
-        return FetchError(
-            "timeout", f"{where} did not answer in time.", transient=True, exchanges=exchanges
-        )
+    # NewConnectionError subclasses urllib3's ConnectTimeoutError: sort it out before timeouts.
+    cause = exc.__cause__ or exc.__context__
     if isinstance(exc, ConnectionRefusedError) or (
         isinstance(exc, urllib3.exceptions.NewConnectionError)
-        and isinstance(exc.__context__, ConnectionRefusedError)
+        and isinstance(cause, ConnectionRefusedError)
     ):
         return FetchError(
             "connection_refused",
             f"{where} refused the connection.",
             transient=True,
             exchanges=exchanges,
+        )
+    if isinstance(exc, urllib3.exceptions.NewConnectionError):
+        reason = getattr(cause, "strerror", None) or cause or exc
+        return FetchError(
+            "connect_failed",
+            f"Could not reach {where}: {reason}.",
+            transient=True,
+            exchanges=exchanges,
+        )
+    if isinstance(exc, TimeoutError | socket.timeout | urllib3.exceptions.TimeoutError):
+        return FetchError(
+            "timeout", f"{where} did not answer in time.", transient=True, exchanges=exchanges
         )
     if isinstance(exc, urllib3.exceptions.ProtocolError | http.client.IncompleteRead):
         return FetchError(

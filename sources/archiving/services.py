@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
 from typing import IO
 
 from django.conf import settings
@@ -19,13 +20,13 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from config.roles import Role, require_role
 from sources.models import Snapshot, Source
 
-from .extract import Extracted, extract
+from .extract import Extracted, charset_of, extract
 from .fetch import Exchange, FetchError, FetchPolicy, fetch
 from .social import capture_plan
 from .uploads import sniff_upload
@@ -48,9 +49,37 @@ class CaptureRetry(Exception):
         self.snapshot = snapshot
 
 
-def retry_delay(attempt: int, *, base: float = 30.0, cap: float = 3600.0) -> float:
-    """Exponential backoff with full jitter: attempt 1 waits up to ``base``, then doubling."""
-    return random.uniform(0, min(cap, base * 2 ** max(attempt - 1, 0)))  # noqa: S311
+def retry_delay(attempt: int) -> float:
+    """Exponential backoff with jitter: after attempt n, between half and all of base * 2^(n-1)
+    seconds, capped; the jitter keeps a burst of failures from coming back all at once."""
+    ceiling = min(
+        settings.CLAIMTRAIL_CAPTURE_RETRY_MAX_DELAY,
+        settings.CLAIMTRAIL_CAPTURE_RETRY_BASE * 2 ** max(attempt - 1, 0),
+    )
+    return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311
+
+
+# --- Queue ------------------------------------------------------------------------------------
+
+
+def capture_enqueue(snapshot_id: int) -> bool:
+    """Send the capture job for a snapshot. Never raises and never blocks for long: with the
+    broker down the row simply stays pending (``enqueued_at`` empty) for the sweeper."""
+    from sources.tasks import snapshot_capture as capture_task
+
+    try:
+        capture_task.apply_async((snapshot_id,), retry=False)
+    except Exception:
+        logger.warning("could not enqueue snapshot %s; the sweeper will", snapshot_id)
+        return False
+    Snapshot.objects.filter(pk=snapshot_id, status=Snapshot.Status.PENDING).update(
+        enqueued_at=timezone.now()
+    )
+    return True
+
+
+def _enqueue_on_commit(snapshot: Snapshot) -> None:
+    transaction.on_commit(partial(capture_enqueue, snapshot.pk))
 
 
 # --- Pending snapshots ----------------------------------------------------------------------------
@@ -72,9 +101,11 @@ def snapshot_request(*, source: Source, actor: AbstractBaseUser | None = None) -
     if waiting is not None:
         return waiting
     plan = capture_plan(source.url)
-    return Snapshot.objects.create(
+    snapshot = Snapshot.objects.create(
         source=source, url=source.url, form=plan.form, fetch_url=plan.fetch_url, created_by=actor
     )
+    _enqueue_on_commit(snapshot)
+    return snapshot
 
 
 def snapshot_recapture(*, source: Source, actor: AbstractBaseUser) -> Snapshot:
@@ -187,7 +218,13 @@ def _finish_archived(
 ) -> Snapshot:
     final = exchanges[-1]
     digest = hashlib.sha256(final.body).hexdigest()
-    found = extract(form=form, mime_type=final.mime_type, body=final.body, url=final.url)
+    found = extract(
+        form=form,
+        mime_type=final.mime_type,
+        body=final.body,
+        url=final.url,
+        charset=charset_of(final.content_type),
+    )
     previous = (
         Snapshot.objects.filter(
             source_id=snapshot.source_id, status=Snapshot.Status.ARCHIVED, sha256=digest
@@ -275,7 +312,8 @@ def _finish_failure(
             )[:1000]
         else:
             current.status = Snapshot.Status.BLOCKED if blocked else Snapshot.Status.FAILED
-            suffix = f" Gave up after {current.attempts} attempts." if transient else ""
+            tries = f"{current.attempts} attempt{'s' if current.attempts != 1 else ''}"
+            suffix = f" Gave up after {tries}." if transient else ""
             current.error_message = (message + suffix)[:1000]
             current.finished_at = timezone.now()
         current.save()
@@ -299,7 +337,82 @@ def snapshots_capture_pending(*, limit: int | None = None) -> list[Snapshot]:
             done.append(snapshot_capture(snapshot_id=snapshot_id))
         except CaptureRetry as retry:
             done.append(retry.snapshot)
+        except Snapshot.DoesNotExist:
+            continue  # deleted (with its source) since the list was read
     return done
+
+
+# --- Recovery ------------------------------------------------------------------------------
+
+
+def snapshot_abandon(*, snapshot_id: int, code: str, message: str) -> Snapshot | None:
+    """A capture stopped from outside (its soft time limit): the row goes back to pending for
+    another attempt after a backoff, or fails after the last one."""
+    snapshot = Snapshot.objects.filter(pk=snapshot_id, status=Snapshot.Status.FETCHING).first()
+    if snapshot is None:
+        return None
+    try:
+        return _finish_failure(
+            snapshot,
+            code=code,
+            message=message,
+            blocked=False,
+            transient=True,
+            fetch_url=snapshot.fetch_url,
+            exchanges=[],
+        )
+    except CaptureRetry as retry:
+        return retry.snapshot
+
+
+def snapshots_sweep(*, now: datetime | None = None, batch: int = 1000) -> dict[str, int]:
+    """The periodic safety net (DESIGN: "the row is the truth, a message only a nudge").
+
+    - Rows stuck in ``fetching`` past the hard time limit lost their worker: back to pending
+      (the interrupted try counts as an attempt), or failed after the last attempt.
+    - Pending rows that are due and were never enqueued (broker down), or were enqueued long
+      enough ago that the message must be lost, are enqueued again.
+    """
+    now = now or timezone.now()
+    max_attempts = settings.CLAIMTRAIL_CAPTURE_MAX_ATTEMPTS
+    stuck_before = now - timedelta(seconds=settings.CLAIMTRAIL_CAPTURE_TIME_LIMIT + 5)
+    stuck = Snapshot.objects.filter(status=Snapshot.Status.FETCHING, started_at__lt=stuck_before)
+    interrupted = "The capture was interrupted (its worker stopped or was killed)"
+    failed = stuck.filter(attempts__gte=max_attempts).update(
+        status=Snapshot.Status.FAILED,
+        error_code="interrupted",
+        error_message=f"{interrupted} on each of its {max_attempts} attempts; gave up.",
+        finished_at=now,
+    )
+    requeued = stuck.filter(attempts__lt=max_attempts).update(
+        status=Snapshot.Status.PENDING,
+        error_code="interrupted",
+        error_message=f"{interrupted}; it will be tried again.",
+        retry_at=None,
+        enqueued_at=None,
+    )
+    pending_after = now - timedelta(seconds=settings.CLAIMTRAIL_SWEEP_PENDING_AFTER)
+    lost_after = now - timedelta(seconds=settings.CLAIMTRAIL_CAPTURE_TIME_LIMIT * 2 + 60)
+    due = (
+        Snapshot.objects.filter(status=Snapshot.Status.PENDING)
+        .exclude(form=Snapshot.Form.UPLOAD)
+        .filter(
+            # waiting out a backoff whose retry message may be lost
+            Q(retry_at__isnull=False, retry_at__lte=now - timedelta(seconds=60))
+            # never enqueued (the broker was down), past the moment its on-commit message went
+            | Q(retry_at__isnull=True, enqueued_at__isnull=True, created_at__lt=pending_after)
+            # enqueued, but no worker has claimed it for far longer than a capture takes
+            | Q(retry_at__isnull=True, enqueued_at__lt=lost_after)
+        )
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:batch]
+    )
+    enqueued = sum(capture_enqueue(snapshot_id) for snapshot_id in list(due))
+    if failed or requeued or enqueued:
+        logger.info(
+            "sweep: %s enqueued, %s back to pending, %s failed", enqueued, requeued, failed
+        )
+    return {"enqueued": enqueued, "requeued": requeued, "failed": failed}
 
 
 # --- Uploads --------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 
-from sources.canonical import InvalidURL, canonicalize
+from sources.canonical import canonicalize
 from sources.models import SnapshotForm
 
 _TELEGRAM_POST = re.compile(r"^/(?P<channel>[A-Za-z0-9_]{3,64})/(?P<post>[0-9]{1,12})/?$")
@@ -29,7 +29,7 @@ def capture_plan(url: str) -> CapturePlan:
     """What to fetch to capture ``url``, and in which form."""
     try:
         canonical = canonicalize(url)
-    except InvalidURL:
+    except ValueError:  # InvalidURL, or urlsplit refusing a malformed host
         return CapturePlan(SnapshotForm.PAGE, url)
     parts = urlsplit(canonical)
     host = parts.hostname or ""

@@ -23,9 +23,13 @@ ALLOWED_BINARY = {
     "image/gif": ".gif",
     "image/webp": ".webp",
 }
-# Text has no signature: a .txt or .eml whose bytes are UTF-8 text is accepted as text.
+# Text has no signature: a .txt or .csv whose bytes are UTF-8 text is accepted as text, an .eml
+# that starts with a mail header as mail (its parts declare their own charsets).
 TEXT_EXTENSIONS = {".txt": "text/plain", ".eml": "message/rfc822", ".csv": "text/csv"}
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]+")
+_MAIL_HEADER = re.compile(rb"^(?:From [^\n]*\n)?[!-9;-~]+:")  # an mbox "From " line may lead
+# Markup a browser might render despite the name (HTML or SVG renamed .txt): refused as text.
+_MARKUP = re.compile(rb"^\s*<(?:!doctype|html|head|body|svg|script|iframe|\?xml)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -52,9 +56,7 @@ def sniff_upload(upload: IO[bytes], *, name: str) -> UploadKind:
     if size == 0:
         raise _refuse("The file is empty.", "empty")
     if size > limit:
-        raise _refuse(
-            f"The file is larger than the {limit // (1024 * 1024)} MiB limit.", "too_large"
-        )
+        raise _refuse(f"The file is larger than the {_human(limit)} limit.", "too_large")
     upload.seek(0)
     head = upload.read(8192)
     upload.seek(0)
@@ -62,8 +64,10 @@ def sniff_upload(upload: IO[bytes], *, name: str) -> UploadKind:
     if guessed is not None and guessed.mime in ALLOWED_BINARY:
         return UploadKind(guessed.mime, ALLOWED_BINARY[guessed.mime])
     extension = os.path.splitext(name)[1].lower()
-    if guessed is None and extension in TEXT_EXTENSIONS and _is_text(upload):
-        return UploadKind(TEXT_EXTENSIONS[extension], extension)
+    if guessed is None and extension in TEXT_EXTENSIONS:
+        checks = _is_mail if extension == ".eml" else _is_text
+        if checks(upload):
+            return UploadKind(TEXT_EXTENSIONS[extension], extension)
     raise _refuse(
         "Upload a PDF, a PNG, JPEG, GIF or WebP image, or a plain-text or e-mail (.txt, .eml, "
         ".csv) file.",
@@ -71,15 +75,32 @@ def sniff_upload(upload: IO[bytes], *, name: str) -> UploadKind:
     )
 
 
-def _is_text(upload: IO[bytes]) -> bool:
+def _human(size: int) -> str:
+    for unit, scale in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= scale:
+            return f"{size / scale:.2f}".rstrip("0").rstrip(".") + f" {unit}"
+    return f"{size} bytes"
+
+
+def _read_all(upload: IO[bytes]) -> bytes:
     upload.seek(0)
     try:
-        data = upload.read()
-        if b"\x00" in data:
-            return False
-        data.decode("utf-8")
-        return True
-    except UnicodeDecodeError:
-        return False
+        return upload.read()
     finally:
         upload.seek(0)
+
+
+def _is_text(upload: IO[bytes]) -> bool:
+    data = _read_all(upload)
+    if b"\x00" in data or _MARKUP.match(data.removeprefix(b"\xef\xbb\xbf")):
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _is_mail(upload: IO[bytes]) -> bool:
+    data = _read_all(upload)
+    return b"\x00" not in data and bool(_MAIL_HEADER.match(data))

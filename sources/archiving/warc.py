@@ -28,21 +28,23 @@ class _SHA256WARCWriter(WARCWriter):
 
 
 def _response_headers(exchange: Exchange) -> list[tuple[str, str]]:
+    """The response's headers as stored. Framing that no longer describes the stored payload (the
+    chunked encoding, a Content-Length that differs from it: a redirect whose body was not read,
+    a length sent beside chunked) is kept under ``X-Archive-Orig-*``; ``Content-Length`` states
+    the payload."""
+    stored = str(len(exchange.raw_body))
+    chunked = any(name.lower() == "transfer-encoding" for name, _ in exchange.headers)
     headers: list[tuple[str, str]] = []
-    chunked = False
     for name, value in exchange.headers:
         lower = name.lower()
         if lower == "transfer-encoding":
-            chunked = True
             headers.append(("X-Archive-Orig-Transfer-Encoding", value))
-        elif lower == "content-length":
-            headers.append(("X-Archive-Orig-Content-Length", value) if chunked else (name, value))
+        elif lower == "content-length" and (chunked or value.strip() != stored):
+            headers.append(("X-Archive-Orig-Content-Length", value))
         else:
             headers.append((name, value))
-    if chunked or not any(name.lower() == "content-length" for name, _ in headers):
-        headers = [(name, value) for name, value in headers if name.lower() != "content-length"] + [
-            ("Content-Length", str(len(exchange.raw_body)))
-        ]
+    if not any(name.lower() == "content-length" for name, _ in headers):
+        headers.append(("Content-Length", stored))
     return headers
 
 
