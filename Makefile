@@ -17,11 +17,16 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/claimtrail
 HOST ?= 127.0.0.1
 PORT ?= 8000
 WEB_WORKERS ?= 2
+# Worker processes per `make worker` / `make run` (each runs one capture at a time).
+CONCURRENCY ?= 2
+CELERY := $(VENV)/bin/celery -A config
 
-.PHONY: help run serve test test-postgres test-sqlite lint format bench demo migrate clean
+.PHONY: help run serve worker beat test test-postgres test-sqlite lint format bench demo migrate clean
 
 help:
 	@echo "make run    - set up, migrate, load the demo newsroom, serve on http://$(HOST):$(PORT)"
+	@echo "make worker - a background worker (REDIS_URL set: Redis; else the embedded queue)"
+	@echo "make beat   - the periodic scheduler (sweeper, link checks); run exactly one"
 	@echo "make test   - run the test suite on PostgreSQL ($(PG_URL)) and on SQLite"
 	@echo "make lint   - ruff check, ruff format --check, makemigrations --check"
 	@echo "make bench  - run the benchmarks in bench/"
@@ -40,13 +45,26 @@ migrate: $(VENV)/.synced
 demo: migrate
 	$(MANAGE) loaddemo
 
+# The web server in the foreground and one worker process (with the periodic scheduler inside
+# it) in the background; stopping the one stops the other.
 run: demo
 	$(MANAGE) collectstatic --noinput -v0
 	@echo
 	@echo "Claimtrail is starting on http://$(HOST):$(PORT)/admin/  (Ctrl-C stops it)"
 	@echo "Demo sign-ins (password for each: see above, printed by loaddemo)."
+	@mkdir -p var
+	$(CELERY) worker --beat --schedule var/celerybeat-schedule -Q captures,default \
+		--concurrency $(CONCURRENCY) --loglevel INFO --without-mingle --without-gossip & \
+	worker=$$!; trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(VENV)/bin/gunicorn config.wsgi:application --bind $(HOST):$(PORT) \
 		--workers $(WEB_WORKERS) --access-logfile - --graceful-timeout 5
+
+worker: migrate
+	$(CELERY) worker -Q captures,default --concurrency $(CONCURRENCY) --loglevel INFO
+
+beat: migrate
+	@mkdir -p var
+	$(CELERY) beat --schedule var/celerybeat-schedule --loglevel INFO
 
 test: test-postgres test-sqlite
 

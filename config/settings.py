@@ -256,3 +256,71 @@ CLAIMTRAIL_TELEGRAM_EMBED_ORIGIN = os.environ.get(
 CLAIMTRAIL_UPLOAD_MAX_BYTES = int(os.environ.get("CLAIMTRAIL_UPLOAD_MAX_BYTES", str(25 << 20)))
 # A capture that fails for a transient reason (timeout, 503, DNS hiccup) is tried this many times.
 CLAIMTRAIL_CAPTURE_MAX_ATTEMPTS = int(os.environ.get("CLAIMTRAIL_CAPTURE_MAX_ATTEMPTS", "4"))
+
+# --- Background work (config/celery.py) ---------------------------------------------------------
+# With REDIS_URL, Redis is the broker; without it, kombu's filesystem transport under var/queue
+# (one machine, no extra service: the embedded default of `make run`).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CLAIMTRAIL_QUEUE_DIR = Path(os.environ.get("CLAIMTRAIL_QUEUE_DIR", VAR_DIR / "queue"))
+# A capture's soft limit leaves the fetch its whole deadline plus time for WARC and extraction;
+# the hard limit kills a worker child that ignored the soft one.
+CLAIMTRAIL_CAPTURE_SOFT_TIME_LIMIT = float(
+    os.environ.get("CLAIMTRAIL_CAPTURE_SOFT_TIME_LIMIT", str(CLAIMTRAIL_FETCH_DEADLINE + 30))
+)
+CLAIMTRAIL_CAPTURE_TIME_LIMIT = float(
+    os.environ.get("CLAIMTRAIL_CAPTURE_TIME_LIMIT", str(CLAIMTRAIL_CAPTURE_SOFT_TIME_LIMIT + 30))
+)
+# Backoff between attempts of a transient failure: base doubling per attempt, capped, jittered.
+CLAIMTRAIL_CAPTURE_RETRY_BASE = float(os.environ.get("CLAIMTRAIL_CAPTURE_RETRY_BASE", "30"))
+CLAIMTRAIL_CAPTURE_RETRY_MAX_DELAY = float(
+    os.environ.get("CLAIMTRAIL_CAPTURE_RETRY_MAX_DELAY", "600")
+)
+# How often the sweeper looks for pending rows nobody enqueued and rows a dead worker left.
+CLAIMTRAIL_SWEEP_INTERVAL = float(os.environ.get("CLAIMTRAIL_SWEEP_INTERVAL", "30"))
+# A pending row younger than this is left to the message sent when it was saved.
+CLAIMTRAIL_SWEEP_PENDING_AFTER = float(os.environ.get("CLAIMTRAIL_SWEEP_PENDING_AFTER", "10"))
+# Publishing a message never holds a request longer than this when the broker is down.
+CLAIMTRAIL_ENQUEUE_TIMEOUT = float(os.environ.get("CLAIMTRAIL_ENQUEUE_TIMEOUT", "1.0"))
+
+CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = (
+    {
+        # A message not acknowledged within this is delivered again. It must exceed the longest
+        # a task can hold one: the hard time limit plus the longest retry countdown.
+        "visibility_timeout": int(
+            CLAIMTRAIL_CAPTURE_TIME_LIMIT + CLAIMTRAIL_CAPTURE_RETRY_MAX_DELAY + 600
+        ),
+        "socket_connect_timeout": CLAIMTRAIL_ENQUEUE_TIMEOUT,
+        "socket_timeout": 30,
+        "max_retries": 0,
+    }
+    if REDIS_URL
+    else {
+        "data_folder_in": str(CLAIMTRAIL_QUEUE_DIR / "messages"),
+        "data_folder_out": str(CLAIMTRAIL_QUEUE_DIR / "messages"),
+        "control_folder": str(CLAIMTRAIL_QUEUE_DIR / "control"),
+        "store_processed": False,
+    }
+)
+CELERY_BROKER_CONNECTION_TIMEOUT = CLAIMTRAIL_ENQUEUE_TIMEOUT
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = "default"
+# Slow network fetches have a queue of their own, so they never starve the other jobs.
+CELERY_TASK_ROUTES = {
+    "sources.tasks.snapshot_capture": {"queue": "captures"},
+    "sources.tasks.link_check": {"queue": "captures"},
+}
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE = {
+    "snapshots-sweep": {
+        "task": "sources.tasks.snapshots_sweep",
+        "schedule": CLAIMTRAIL_SWEEP_INTERVAL,
+    },
+}

@@ -139,3 +139,14 @@ def fetch_allowed(settings) -> list[str]:
     settings.CLAIMTRAIL_FETCH_CONNECT_TIMEOUT = 2.0
     settings.CLAIMTRAIL_FETCH_READ_TIMEOUT = 2.0
     return settings.CLAIMTRAIL_FETCH_ALLOW_ADDRESSES
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _in_memory_broker():
+    """Jobs enqueued on commit by in-process tests go to an in-memory broker nobody consumes;
+    tests of the pipeline start their own Redis and worker processes."""
+    from config.celery import app
+
+    app.conf.broker_url = "memory://"
+    app.conf.broker_transport_options = {}
+    yield

@@ -1,0 +1,63 @@
+"""Background jobs of the archive. Thin: each takes ids and calls a service.
+
+A task is only a nudge: the snapshot row says what is to be done, so a task delivered twice, or
+late, or never, changes nothing that the row and the sweeper do not already account for.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from celery.exceptions import Retry, SoftTimeLimitExceeded
+from django.conf import settings
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=settings.CLAIMTRAIL_CAPTURE_SOFT_TIME_LIMIT,
+    time_limit=settings.CLAIMTRAIL_CAPTURE_TIME_LIMIT,
+    max_retries=None,  # the service counts attempts on the row and fails it after the last
+)
+def snapshot_capture(self, snapshot_id: int) -> str:  # type: ignore[no-untyped-def]
+    """Capture one snapshot. A transient failure (timeout, 503, DNS hiccup) comes back after an
+    exponential, jittered backoff the service chose; anything else is final."""
+    from sources.archiving.services import CaptureRetry, snapshot_abandon
+    from sources.archiving.services import snapshot_capture as capture
+    from sources.models import Snapshot
+
+    try:
+        return capture(snapshot_id=snapshot_id).status
+    except Snapshot.DoesNotExist:
+        return "deleted"
+    except CaptureRetry as retry:
+        due = retry.snapshot.retry_at or timezone.now()
+        countdown = max((due - timezone.now()).total_seconds(), 0.0)
+        try:
+            raise self.retry(countdown=countdown)
+        except Retry:
+            raise
+        except Exception:
+            logger.warning("could not schedule the retry of snapshot %s", snapshot_id)
+            return "pending"
+    except SoftTimeLimitExceeded:
+        snapshot_abandon(
+            snapshot_id=snapshot_id,
+            code="time_limit",
+            message="The capture took longer than the time allowed and was stopped.",
+        )
+        return "time_limit"
+
+
+@shared_task(acks_late=True)
+def snapshots_sweep() -> dict[str, int]:
+    """Periodic: enqueue pending rows nobody enqueued (or whose message was lost) and hand rows
+    a dead worker left in ``fetching`` back to pending, or fail them after the last attempt."""
+    from sources.archiving.services import snapshots_sweep as sweep
+
+    return sweep()
