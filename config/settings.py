@@ -324,3 +324,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": CLAIMTRAIL_SWEEP_INTERVAL,
     },
 }
+# Link health: how often each cited URL is re-checked (seconds; jittered by ±10%), how many of
+# one host's URLs a scheduling round may start, and how far apart (seconds).
+CLAIMTRAIL_LINK_CHECK_INTERVAL = float(os.environ.get("CLAIMTRAIL_LINK_CHECK_INTERVAL", "86400"))
+CLAIMTRAIL_LINK_CHECK_PER_HOST = int(os.environ.get("CLAIMTRAIL_LINK_CHECK_PER_HOST", "6"))
+CLAIMTRAIL_LINK_CHECK_HOST_SPACING = float(
+    os.environ.get("CLAIMTRAIL_LINK_CHECK_HOST_SPACING", "10")
+)
+CLAIMTRAIL_LINK_CHECK_BATCH = int(os.environ.get("CLAIMTRAIL_LINK_CHECK_BATCH", "500"))
+CELERY_BEAT_SCHEDULE["link-checks-schedule"] = {
+    "task": "sources.tasks.link_checks_schedule",
+    "schedule": float(os.environ.get("CLAIMTRAIL_LINK_CHECK_SCHEDULE_EVERY", "60")),
+}

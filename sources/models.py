@@ -233,11 +233,21 @@ class SourceSourcing(models.TextChoices):
     DERIVED = "derived", "Derived: relies on the sources it cites"
 
 
+class LinkStatus(models.TextChoices):
+    """A cited URL's health at its last re-check."""
+
+    ALIVE = "alive", "Alive"
+    CHANGED = "changed", "Changed since archived"
+    GONE = "gone", "Gone"
+    ERROR = "error", "Could not be checked"
+
+
 class Source(models.Model):
     """One document: an article, a post, a statement, a dataset, a letter."""
 
     Kind = SourceKind
     Sourcing = SourceSourcing
+    LinkStatus = LinkStatus
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     title = models.CharField(max_length=500, blank=True, validators=TEXT_VALIDATORS)
@@ -273,6 +283,12 @@ class Source(models.Model):
         help_text="Confidential informant, images of prisoners or the dead: editors and the "
         "claim's fact-checkers only; never shown to API clients or in exports.",
     )
+    # The URL's health at its last re-check (LinkCheck has the history); blank: never checked.
+    link_status = models.CharField(
+        max_length=16, choices=LinkStatus.choices, blank=True, db_index=True
+    )
+    link_checked_at = models.DateTimeField(null=True, blank=True)
+    link_next_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -489,3 +505,40 @@ class Snapshot(models.Model):
         instance = super().from_db(db, field_names, values)
         instance._loaded_status = instance.__dict__.get("status")
         return instance
+
+
+class LinkCheck(AppendOnlyModel):
+    """One periodic re-check of a cited URL. A change (the extracted text differs from the last
+    snapshot's) took a new snapshot; the old one is untouched."""
+
+    Status = LinkStatus
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="link_checks")
+    url = models.CharField("URL", max_length=2000)
+    status = models.CharField(max_length=16, choices=Status.choices)
+    http_status = models.PositiveSmallIntegerField("HTTP status", null=True, blank=True)
+    final_url = models.CharField("final URL", max_length=2000, blank=True)
+    error_code = models.CharField(max_length=32, blank=True)
+    message = models.CharField(max_length=1000, blank=True)
+    snapshot = models.ForeignKey(
+        Snapshot,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The new snapshot taken because the page changed (or was never archived).",
+    )
+    checked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-checked_at", "-pk"]
+        indexes = [models.Index(fields=["source", "-checked_at"], name="linkcheck_source_recent")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in LinkStatus]),
+                name="linkcheck_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.url}: {self.status} at {self.checked_at:%Y-%m-%d %H:%M}"

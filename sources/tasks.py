@@ -61,3 +61,27 @@ def snapshots_sweep() -> dict[str, int]:
     from sources.archiving.services import snapshots_sweep as sweep
 
     return sweep()
+
+
+@shared_task(
+    acks_late=True,
+    soft_time_limit=settings.CLAIMTRAIL_CAPTURE_SOFT_TIME_LIMIT,
+    time_limit=settings.CLAIMTRAIL_CAPTURE_TIME_LIMIT,
+)
+def link_check(source_id: int) -> str:
+    """Re-check one cited URL: alive, changed (a new snapshot is taken), gone or error."""
+    from sources.archiving.linkcheck import source_link_check
+
+    try:
+        check = source_link_check(source_id=source_id)
+    except SoftTimeLimitExceeded:
+        return "time_limit"  # checked again at its next scheduled time
+    return check.status if check is not None else "no-url"
+
+
+@shared_task(acks_late=True)
+def link_checks_schedule() -> int:
+    """Periodic: enqueue the link checks that are due, politely spaced per host."""
+    from sources.archiving.linkcheck import link_checks_schedule as schedule
+
+    return schedule()

@@ -213,18 +213,26 @@ def _record_exchange(snapshot: Snapshot, fetch_url: str, exchanges: list[Exchang
     snapshot.content_type = final.content_type[:200]
 
 
+def extract_exchange(form: str, exchange: Exchange) -> Extracted:
+    return extract(
+        form=form,
+        mime_type=exchange.mime_type,
+        body=exchange.body,
+        url=exchange.url,
+        charset=charset_of(exchange.content_type),
+    )
+
+
 def _finish_archived(
-    snapshot: Snapshot, form: str, fetch_url: str, exchanges: list[Exchange]
+    snapshot: Snapshot,
+    form: str,
+    fetch_url: str,
+    exchanges: list[Exchange],
+    found: Extracted | None = None,
 ) -> Snapshot:
     final = exchanges[-1]
     digest = hashlib.sha256(final.body).hexdigest()
-    found = extract(
-        form=form,
-        mime_type=final.mime_type,
-        body=final.body,
-        url=final.url,
-        charset=charset_of(final.content_type),
-    )
+    found = found or extract_exchange(form, final)
     previous = (
         Snapshot.objects.filter(
             source_id=snapshot.source_id, status=Snapshot.Status.ARCHIVED, sha256=digest
@@ -409,9 +417,7 @@ def snapshots_sweep(*, now: datetime | None = None, batch: int = 1000) -> dict[s
     )
     enqueued = sum(capture_enqueue(snapshot_id) for snapshot_id in list(due))
     if failed or requeued or enqueued:
-        logger.info(
-            "sweep: %s enqueued, %s back to pending, %s failed", enqueued, requeued, failed
-        )
+        logger.info("sweep: %s enqueued, %s back to pending, %s failed", enqueued, requeued, failed)
     return {"enqueued": enqueued, "requeued": requeued, "failed": failed}
 
 
