@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHMARKS = ["provenance", "api"]
+BENCHMARKS = ["provenance", "api", "capture"]
 
 
 def main(argv: list[str]) -> int:

