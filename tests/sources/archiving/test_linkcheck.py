@@ -229,3 +229,30 @@ def test_the_next_check_is_spread_around_the_interval(viewer, settings):
     assert len(times) > 20
     assert all(now + timedelta(seconds=interval * 0.89) < t for t in times)
     assert all(t < now + timedelta(seconds=interval * 1.11) for t in times)
+
+
+# --- The command ---------------------------------------------------------------------------------
+
+
+def test_the_command_checks_the_named_sources_and_summarises(viewer, lab):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    source = archived_source(
+        viewer, lab, "/a", netlab.sequence(netlab.html(page(FIRST)), netlab.status(410))
+    )
+    out = StringIO()
+    call_command("linkcheck", "--source", str(source.pk), stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith(f"#{source.pk}  gone")
+    assert "410" in lines[0]
+    assert lines[-1] == "1 checked: 1 gone."
+
+
+def test_the_command_refuses_an_unknown_source(db):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="#999999"):
+        call_command("linkcheck", "--source", "999999")
