@@ -215,6 +215,9 @@ SPECTACULAR_SETTINGS = {
         "SourceKindEnum": "sources.models.SourceKind",
         "CitationKindEnum": "sources.models.CitationKind",
         "GradeEnum": "sources.models.ReliabilityRatingGrade",
+        "SnapshotStatusEnum": "sources.models.SnapshotStatus",
+        "SnapshotFormEnum": "sources.models.SnapshotForm",
+        "LinkStatusEnum": "sources.models.LinkStatus",
     },
 }
 

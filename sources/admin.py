@@ -10,21 +10,36 @@ verification.admin registers (``visible_sources_q``).
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.html import format_html_join
 
 from config.admin import (
     ADD,
     CHANGE,
     DELETE,
+    ReadOnlyAdmin,
+    ReadOnlyTabularInline,
     ServiceAdmin,
     ServiceForm,
     ServiceTabularInline,
 )
-from sources.models import Citation, Outlet, OutletDomain, OutletHandle, ReliabilityRating, Source
+from config.roles import Role, has_role
+from sources.archiving.services import CaptureRetry, snapshot_capture, snapshot_recapture
+from sources.models import (
+    Citation,
+    LinkCheck,
+    Outlet,
+    OutletDomain,
+    OutletHandle,
+    ReliabilityRating,
+    Snapshot,
+    Source,
+)
 from sources.services import (
     OUTLET_FIELDS,
     SOURCE_FIELDS,
@@ -253,22 +268,175 @@ class SensitiveSourcesHidden:
         return Source.objects.filter(self.visible_sources_q(request))
 
 
+# --- Snapshots ---------------------------------------------------------------------------------
+
+
+class SnapshotLinks:
+    """Links to a snapshot's WARC, text view and uploaded file. The API serves them: it checks
+    who may see the source and sends captured bytes only as downloads or plain text, never as a
+    page of ours. ``snapshot_url`` is supplied by verification.admin, where those endpoints live."""
+
+    def snapshot_url(self, snapshot: Snapshot, view: str) -> str:
+        raise NotImplementedError("verification.admin supplies the snapshot URLs.")
+
+    @admin.display(description="archive")
+    def links(self, snapshot: Snapshot) -> str:
+        found = []
+        if snapshot.warc:
+            found.append(("WARC", self.snapshot_url(snapshot, "warc")))
+        if snapshot.status == Snapshot.Status.ARCHIVED:
+            found.append(("text", self.snapshot_url(snapshot, "text")))
+        if snapshot.file:
+            found.append(("file", self.snapshot_url(snapshot, "file")))
+        if not found:
+            return "-"
+        return format_html_join(
+            " · ", '<a href="{}" rel="noopener noreferrer">{}</a>', ((u, t) for t, u in found)
+        )
+
+    @admin.display(description="SHA-256", ordering="sha256")
+    def sha256_short(self, snapshot: Snapshot) -> str:
+        return f"{snapshot.sha256[:12]}…" if snapshot.sha256 else "-"
+
+
+def _capture_pending(snapshots: QuerySet[Snapshot]) -> Counter[str]:
+    """Run the pending captures among ``snapshots``; how many ended in each status."""
+    outcomes: Counter[str] = Counter()
+    pending = snapshots.filter(status=Snapshot.Status.PENDING).exclude(form=Snapshot.Form.UPLOAD)
+    for snapshot_id in list(pending.order_by("created_at", "pk").values_list("pk", flat=True)):
+        try:
+            outcomes[snapshot_capture(snapshot_id=snapshot_id).status] += 1
+        except CaptureRetry as retry:
+            outcomes[retry.snapshot.status] += 1
+    return outcomes
+
+
+class CapturePermission:
+    def has_capture_permission(self, request: HttpRequest) -> bool:
+        return has_role(request.user, Role.FACT_CHECKER)
+
+
+class SnapshotInline(SnapshotLinks, ReadOnlyTabularInline):
+    """A source's snapshots on its page, newest first (verification.admin adds it)."""
+
+    model = Snapshot
+    fk_name = "source"
+    verbose_name_plural = "snapshots (captures and uploads)"
+    fields = (
+        "created_at", "status", "form", "http_status", "content_type", "size", "sha256_short",
+        "title", "error_message", "links",
+    )  # fmt: skip
+    show_change_link = True
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Snapshot]:
+        return super().get_queryset(request).defer("text").order_by("-created_at", "-pk")
+
+
+SNAPSHOT_FIELDS = (
+    "source", "url", "form", "status", "attempts", "retry_at", "fetch_url", "final_url",
+    "redirects", "remote_address", "http_status", "content_type", "size", "sha256", "links",
+    "filename", "duplicate_of", "title", "author", "published_at", "text_preview", "error_code",
+    "error_message", "created_by", "created_at", "started_at", "finished_at",
+)  # fmt: skip
+
+
+class SnapshotAdmin(SnapshotLinks, CapturePermission, SensitiveSourcesHidden, ReadOnlyAdmin):
+    """Captures are written by the capture services only; here they are listed, shown and run.
+    A snapshot of a source the user may not see does not exist for them."""
+
+    list_display = ("source", "status", "form", "http_status", "sha256_short", "created_at")
+    list_filter = ("status", "form")
+    list_select_related = ("source",)
+    search_fields = ("source__url", "source__canonical_url", "url", "final_url", "=sha256")
+    date_hierarchy = "created_at"
+    fields = SNAPSHOT_FIELDS
+    readonly_fields = SNAPSHOT_FIELDS
+    actions = ["run_pending_captures"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Snapshot]:
+        visible = self.visible_sources(request).values("pk")
+        return super().get_queryset(request).filter(source__in=visible)
+
+    @admin.display(description="text")
+    def text_preview(self, snapshot: Snapshot) -> str:
+        limit = 2000
+        if len(snapshot.text) <= limit:
+            return snapshot.text or "-"
+        return f"{snapshot.text[:limit]}… ({len(snapshot.text)} characters: see the text view)"
+
+    @admin.action(description="Run the selected pending captures now", permissions=["capture"])
+    def run_pending_captures(self, request: HttpRequest, queryset: QuerySet[Snapshot]) -> None:
+        outcomes = _capture_pending(queryset)
+        if not outcomes:
+            self.message_user(request, "None of the selected snapshots is pending.", messages.INFO)
+            return
+        summary = ", ".join(f"{count} {status}" for status, count in sorted(outcomes.items()))
+        self.message_user(request, f"Captures run: {summary}.", messages.SUCCESS)
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict | None = None
+    ) -> HttpResponse:
+        if request.method == "POST" and request.POST.get("action") == "run_pending_captures":
+            # Captures fetch over the network: no transaction may stay open across them (each
+            # capture writes its outcome in its own), so not ServiceAdmin's all-or-nothing one.
+            return admin.ModelAdmin.changelist_view(self, request, extra_context)
+        return super().changelist_view(request, extra_context)
+
+
+# --- Link health -------------------------------------------------------------------------------
+
+LINK_CHECK_FIELDS = (
+    "checked_at", "status", "http_status", "final_url", "error_code", "message", "snapshot",
+)  # fmt: skip
+
+
+class LinkCheckInline(ReadOnlyTabularInline):
+    """A source's most recent link checks on its page (the full history: Link checks)."""
+
+    model = LinkCheck
+    fk_name = "source"
+    verbose_name_plural = "link health (latest checks)"
+    fields = LINK_CHECK_FIELDS
+    max_num = 0
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[LinkCheck]:
+        return super().get_queryset(request).order_by("-checked_at", "-pk")
+
+
+class LinkCheckAdmin(SensitiveSourcesHidden, ReadOnlyAdmin):
+    """The history of re-checks of cited URLs, written by the link-check job only."""
+
+    list_display = ("source", "status", "http_status", "error_code", "checked_at")
+    list_filter = ("status",)
+    list_select_related = ("source",)
+    search_fields = ("source__url", "source__canonical_url", "url", "final_url")
+    date_hierarchy = "checked_at"
+    fields = ("source", "url", *LINK_CHECK_FIELDS)
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[LinkCheck]:
+        visible = self.visible_sources(request).values("pk")
+        return super().get_queryset(request).filter(source__in=visible)
+
+
+# --- Sources ---------------------------------------------------------------------------------
+
 # The URL with its canonical form beside it (read-only: source_create / source_update set it).
 SOURCE_MAIN_FIELDS = ("kind", "title", ("url", "canonical_url"), "outlet", "author", "published_at")
 SOURCING_FIELDS = ("language", "sourcing", "summary", "is_sensitive")
 
 
-class SourceAdmin(SensitiveSourcesHidden, ServiceAdmin):
+class SourceAdmin(CapturePermission, SensitiveSourcesHidden, ServiceAdmin):
     """Hidden sources are not listed, not found by URL (the admin says it does not exist) and
     not offered by autocomplete, which searches this admin's queryset."""
 
     writes = frozenset({ADD, CHANGE})
     form = SourceForm
     list_display = (
-        "__str__", "kind", "outlet", "canonical_url", "sourcing", "is_sensitive", "created_by",
-        "created_at",
+        "__str__", "kind", "outlet", "canonical_url", "sourcing", "is_sensitive", "link_status",
+        "created_by", "created_at",
     )  # fmt: skip
-    list_filter = ("kind", "sourcing", "is_sensitive")
+    list_filter = ("kind", "sourcing", "is_sensitive", "link_status")
     list_select_related = ("outlet", "created_by")
     search_fields = ("title", "url", "canonical_url", "author", "outlet__name")
     date_hierarchy = "created_at"
@@ -284,8 +452,31 @@ class SourceAdmin(SensitiveSourcesHidden, ServiceAdmin):
         ("Record", {"fields": ("created_by", "created_at", "updated_at")}),
     )
 
+    actions = ["capture_again"]
+    snapshot_inline: type[SnapshotInline] = SnapshotInline
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Source]:
         return super().get_queryset(request).filter(self.visible_sources_q(request))
+
+    def get_inlines(self, request: HttpRequest, obj: Any) -> list[Any]:
+        return [] if obj is None else [self.snapshot_inline, LinkCheckInline]
+
+    @admin.action(description="Capture the selected sources again", permissions=["capture"])
+    def capture_again(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
+        with_url = list(queryset.exclude(url=""))
+        for source in with_url:
+            self.call_refusable(snapshot_recapture, source=source, actor=request.user)
+        if with_url:
+            self.message_user(
+                request,
+                f"{len(with_url)} capture(s) pending: the capture worker runs them; on Snapshots, "
+                "'Run the selected pending captures now' runs them at once.",
+                messages.SUCCESS,
+            )
+        if skipped := queryset.count() - len(with_url):
+            self.message_user(
+                request, f"{skipped} source(s) without a URL: nothing to capture.", messages.WARNING
+            )
 
 
 class CitationAdmin(SensitiveSourcesHidden, ServiceAdmin):

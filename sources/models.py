@@ -447,8 +447,9 @@ class Snapshot(models.Model):
     )
     filename = models.CharField(max_length=255, blank=True, help_text="As uploaded.")
     # The same document as an earlier capture of this source: its WARC is shared, not copied.
+    # RESTRICT, not PROTECT: deleting a source deletes its snapshots together, duplicates and all.
     duplicate_of = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "self", on_delete=models.RESTRICT, null=True, blank=True, related_name="+"
     )
     title = models.CharField(max_length=500, blank=True)
     author = models.CharField(max_length=300, blank=True)

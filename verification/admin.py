@@ -37,7 +37,7 @@ from config.admin import (
 )
 from config.roles import Role, has_role
 from sources import admin as sources_admin
-from sources.models import Citation, Source
+from sources.models import Citation, LinkCheck, Snapshot, Source
 from verification.models import Evidence, Publication, StatusChange
 from verification.provenance import claim_provenance
 from verification.selectors import claim_published, source_visibility_q
@@ -676,8 +676,31 @@ class VerificationVisibility:
         return source_visibility_q(request.user)
 
 
+class SnapshotApiLinks:
+    """A snapshot's WARC, text and file as the API serves them (verification.snapshot_apis):
+    it checks who may see the source and sends the bytes with safe headers; a signed-in admin
+    user's session is enough for it."""
+
+    def snapshot_url(self, snapshot: Snapshot, view: str) -> str:
+        return reverse(f"verification_sources:snapshot-{view}", args=[snapshot.pk])
+
+
+class SnapshotInline(SnapshotApiLinks, sources_admin.SnapshotInline):
+    pass
+
+
 @admin.register(Source)
 class SourceAdmin(VerificationVisibility, sources_admin.SourceAdmin):
+    snapshot_inline = SnapshotInline
+
+
+@admin.register(Snapshot)
+class SnapshotAdmin(SnapshotApiLinks, VerificationVisibility, sources_admin.SnapshotAdmin):
+    pass
+
+
+@admin.register(LinkCheck)
+class LinkCheckAdmin(VerificationVisibility, sources_admin.LinkCheckAdmin):
     pass
 
 

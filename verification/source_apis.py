@@ -30,8 +30,10 @@ from config.api import (
     paginated,
     paginated_response,
 )
+from config.roles import Role, require_role
 from sources.apis import OutletRefSerializer
-from sources.models import Citation, Outlet, ReliabilityRating, Source
+from sources.archiving.linkcheck import source_link_check
+from sources.models import Citation, LinkCheck, Outlet, ReliabilityRating, Snapshot, Source
 from sources.services import citation_create, citation_delete, source_create, source_update
 from verification.selectors import User, source_is_visible_to, sources_visible_to
 from verification.source_filters import CitationFilter, SourceFilter
@@ -42,12 +44,39 @@ SOURCE_WRITE_ERRORS = {
     **CREATE_ERRORS,
     **error_responses(404, not_found="No such source (or not one you may see)."),
 }
-SOURCE_NOT_FOUND = error_responses(404, not_found="No such source (or not one you may see).")
+SOURCE_NOT_FOUND_TEXT = "No such source (or not one you may see)."
+SOURCE_NOT_FOUND = error_responses(404, not_found=SOURCE_NOT_FOUND_TEXT)
 # Pagination answers a page past the end with 404.
 LIST_ERRORS = {**ERRORS, **error_responses(404, not_found="No such page.")}
 
 
 # --- Serializers -------------------------------------------------------------------------------
+
+
+class CaptureSummarySerializer(serializers.Serializer):
+    """The source's latest snapshot, in brief: GET /snapshots/{snapshot}/ has the rest."""
+
+    snapshot = serializers.IntegerField(help_text="The snapshot's id.")
+    status = serializers.ChoiceField(choices=Snapshot.Status.choices)
+    error_message = serializers.CharField(help_text="Why it failed or was blocked; else empty.")
+
+
+class LinkHealthSerializer(serializers.Serializer):
+    """The source's link at its last re-check; GET /sources/{id}/link-checks/ has the history."""
+
+    status = serializers.ChoiceField(
+        source="link_status",
+        choices=Source.LinkStatus.choices,
+        allow_blank=True,
+        help_text="alive, changed (the text differs from the last snapshot's), gone (404, 410 "
+        "or a redirect to the home page) or error; empty when never checked.",
+    )
+    checked_at = serializers.DateTimeField(source="link_checked_at", allow_null=True)
+    next_check_at = serializers.DateTimeField(
+        source="link_next_check_at",
+        allow_null=True,
+        help_text="When the periodic re-check is due; null for a source not yet scheduled.",
+    )
 
 
 class SourceSerializer(serializers.Serializer):
@@ -70,6 +99,10 @@ class SourceSerializer(serializers.Serializer):
     created_by = serializers.CharField(source="created_by.username")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+    capture = serializers.SerializerMethodField(
+        help_text="The latest snapshot (capture or upload); null when there is none."
+    )
+    link_health = LinkHealthSerializer(source="*")
 
     @extend_schema_field(OutletRefSerializer(allow_null=True))
     def get_outlet(self, source: Source) -> dict[str, Any] | None:
@@ -77,6 +110,17 @@ class SourceSerializer(serializers.Serializer):
             return None
         outlet = source.outlet
         return {"id": outlet.pk, "name": outlet.name, "current_grade": source.outlet_grade}
+
+    @extend_schema_field(CaptureSummarySerializer(allow_null=True))
+    def get_capture(self, source: Source) -> dict[str, Any] | None:
+        # Annotated by with_details; a source serialized without it shows none.
+        if getattr(source, "capture_id", None) is None:
+            return None
+        return {
+            "snapshot": source.capture_id,
+            "status": source.capture_status,
+            "error_message": source.capture_error,
+        }
 
 
 class SourceRefSerializer(serializers.Serializer):
@@ -110,8 +154,13 @@ def with_details(sources: QuerySet[Source]) -> QuerySet[Source]:
     grade = ReliabilityRating.objects.filter(outlet=OuterRef("outlet_id")).order_by(
         "-rated_at", "-pk"
     )
+    # Subqueries, not a prefetch of every snapshot: a source re-captured daily has hundreds.
+    latest = Snapshot.objects.filter(source=OuterRef("pk")).order_by("-created_at", "-pk")
     return sources.select_related("outlet", "created_by").annotate(
-        outlet_grade=Subquery(grade.values("grade")[:1])
+        outlet_grade=Subquery(grade.values("grade")[:1]),
+        capture_id=Subquery(latest.values("pk")[:1]),
+        capture_status=Subquery(latest.values("status")[:1]),
+        capture_error=Subquery(latest.values("error_message")[:1]),
     )
 
 
@@ -266,6 +315,92 @@ class SourceDetailApi(APIView):
         except DjangoValidationError as exc:
             raise without_hidden_ids(exc, user=request.user) from exc
         return Response(source_data(source.pk))
+
+
+# --- /sources/{id}/link-checks/ ----------------------------------------------------------------
+
+
+class LinkCheckSerializer(serializers.Serializer):
+    """One re-check of a source's URL."""
+
+    id = serializers.IntegerField()
+    source = serializers.IntegerField(source="source_id")
+    url = serializers.CharField(help_text="The URL checked (the source's, at the time).")
+    status = serializers.ChoiceField(
+        choices=LinkCheck.Status.choices,
+        help_text="alive, changed (the text differs from the last snapshot's), gone (404, 410 "
+        "or a redirect to the home page) or error (we could not tell).",
+    )
+    http_status = serializers.IntegerField(
+        allow_null=True, help_text="The final answer's status; null when none came."
+    )
+    final_url = serializers.CharField(help_text="Where the redirects ended; empty without one.")
+    error_code = serializers.CharField(
+        help_text="For programs: http_404, http_410, redirect_home, http_503, timeout, dns, "
+        "blocked_address, …; empty when alive or changed."
+    )
+    message = serializers.CharField(help_text="What was found, for people.")
+    snapshot = serializers.IntegerField(
+        source="snapshot_id",
+        allow_null=True,
+        help_text="The snapshot this check archived (the page changed, or had none); else null.",
+    )
+    checked_at = serializers.DateTimeField()
+
+
+def source_link_checks(source: Source) -> QuerySet[LinkCheck]:
+    return LinkCheck.objects.filter(source=source).order_by("-checked_at", "-pk")
+
+
+class SourceLinkChecksApi(APIView):
+    """GET: a source's link checks, newest first. POST: re-check its URL now (fact-checker)."""
+
+    class InputSerializer(serializers.Serializer):
+        """No fields: a body, if sent, is a JSON object."""
+
+        class Meta:
+            ref_name = "LinkCheckRequest"
+
+    @extend_schema(
+        operation_id="sources_link_checks_list",
+        parameters=page_parameters(),
+        responses={
+            200: paginated(LinkCheckSerializer, "LinkCheck"),
+            **ERRORS,
+            **error_responses(404, not_found=f"{SOURCE_NOT_FOUND_TEXT} Or no such page."),
+        },
+    )
+    def get(self, request: Request, source_id: int) -> Response:
+        source = visible_source_or_404(source_id=source_id, user=request.user)
+        return paginated_response(
+            request, source_link_checks(source), LinkCheckSerializer, view=self
+        )
+
+    @extend_schema(
+        operation_id="sources_link_checks_create",
+        request=InputSerializer,
+        description="Re-check the source's URL now, within this request (up to the fetch "
+        "deadline), and record the outcome like a periodic check: 201 with the new check, and "
+        "the source's `link_health` updated. A changed page (or one never archived) is archived "
+        "again; the check's `snapshot` names the new snapshot. A source without a URL is a 400 "
+        "on `url`.",
+        responses={
+            201: LinkCheckSerializer,
+            **CREATE_ERRORS,
+            **SOURCE_NOT_FOUND,
+        },
+    )
+    def post(self, request: Request, source_id: int) -> Response:
+        source = visible_source_or_404(source_id=source_id, user=request.user)
+        self.InputSerializer(data=request.data).is_valid(raise_exception=True)
+        require_role(request.user, Role.FACT_CHECKER, action="Re-checking a source's link")
+        # None: the source has no URL (or lost it while we looked).
+        check = source_link_check(source_id=source.pk) if source.url else None
+        if check is None:
+            raise serializers.ValidationError(
+                {"url": "This source has no URL to check."}, code="no_url"
+            )
+        return Response(LinkCheckSerializer(check).data, status=status.HTTP_201_CREATED)
 
 
 # --- /citations/ -------------------------------------------------------------------------------

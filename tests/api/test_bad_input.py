@@ -12,13 +12,17 @@ validation, not permissions; a publish is of a verdict another user set.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from claims.models import Claim
@@ -196,6 +200,10 @@ def _source_add(users: dict[str, User]) -> Target:
 def _source_edit(users: dict[str, User]) -> Target:
     SourceFactory(url="https://taken.example/page")
     return Target({"source_id": SourceFactory(created_by=_other(users)).pk}, {"title": "Retitled"})
+
+
+def _snapshot_request(users: dict[str, User]) -> Target:
+    return Target({"source_id": SourceFactory(created_by=_other(users)).pk}, {"run": False})
 
 
 def _citation_add(users: dict[str, User]) -> Target:
@@ -452,6 +460,16 @@ SPECS = [
         },
     ),
     Spec(
+        "snapshots_request",
+        "POST",
+        "/api/v1/sources/{source_id}/snapshots/",
+        _snapshot_request,
+        others=(
+            ("run_not_a_boolean", {"run": "maybe"}, "run"),
+            ("run_an_object", {"run": {"now": True}}, "run"),
+        ),
+    ),
+    Spec(
         "citations_create",
         "POST",
         "/api/v1/citations/",
@@ -627,8 +645,10 @@ def assert_error_shape(response, *, status: int, code: str, field: str | None) -
 
 def test_the_table_covers_every_write_endpoint_with_a_body():
     with_body = {(m, p) for m, p in write_endpoints() if m in {"POST", "PUT", "PATCH"}}
+    uploads = {("POST", spec.path) for spec in UPLOAD_SPECS}
 
-    assert {(spec.method, spec.path) for spec in SPECS} == with_body
+    assert {(spec.method, spec.path) for spec in SPECS} | uploads == with_body
+    assert not uploads & {(spec.method, spec.path) for spec in SPECS}
     assert {(m, p) for m, p in write_endpoints() if m == "DELETE"} == {
         ("DELETE", path) for path, _ in DELETES
     }
@@ -715,3 +735,156 @@ def test_bad_deletes_are_a_4xx_and_delete_nothing(path, build, case, users):
 
     assert_error_shape(response, status=status, code=code, field=field_name)
     assert db_snapshot() == before
+
+
+# --- Uploads: multipart bodies -------------------------------------------------------------------
+# The JSON cases above do not apply (a JSON body is refused with 415); these are built as forms.
+
+PDF = (Path(__file__).resolve().parent.parent / "fixtures" / "capture" / "report.pdf").read_bytes()
+
+
+def _pdf(name: str = "report.pdf", data: bytes = PDF) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data)
+
+
+@dataclass(frozen=True)
+class UploadSpec:
+    name: str
+    path: str
+    build: Callable[[dict[str, User]], Target]
+    fields: dict[str, Any] = field(default_factory=dict)  # case -> (form override, field named)
+
+
+@dataclass(frozen=True)
+class UploadCase:
+    form: dict[str, Any] | None = None  # merged into the valid form (OMIT drops a field)
+    raw: tuple[bytes, str] | None = None  # (body, content type) sent as they are
+    settings: dict[str, Any] = field(default_factory=dict)
+    unknown_path: bool = False
+    status: int = 400
+    code: str = "invalid"
+    field: str | None = None
+
+
+def _upload_to_source(users: dict[str, User]) -> Target:
+    return Target({"source_id": SourceFactory(created_by=_other(users)).pk}, {})
+
+
+def _upload_new_source(users: dict[str, User]) -> Target:
+    return Target({}, {"title": "A letter", "kind": "correspondence"})
+
+
+UPLOAD_SPECS = [
+    UploadSpec("sources_upload", "/api/v1/sources/{source_id}/uploads/", _upload_to_source),
+    UploadSpec(
+        "sources_from_upload",
+        "/api/v1/sources/uploads/",
+        _upload_new_source,
+        fields={
+            "kind": ({"kind": "bogus"}, "kind"),
+            "sourcing": ({"sourcing": "bogus"}, "sourcing"),
+            "title_oversized": ({"title": "x" * 501}, "title"),
+            "title_nul": ({"title": NUL}, "title"),
+            "summary_oversized": ({"summary": "x" * 10001}, "summary"),
+            "author_control_character": ({"author": "a\x07b"}, "author"),
+            "language_code": ({"language": "Not a code!"}, "language"),
+            "published_at": ({"published_at": "someday"}, "published_at"),
+            "is_sensitive": ({"is_sensitive": "maybe"}, "is_sensitive"),
+            "outlet_unknown": ({"outlet": UNKNOWN_ID}, "outlet"),
+            "outlet_string": ({"outlet": "abc"}, "outlet"),
+            "outlet_huge": ({"outlet": HUGE_ID}, "outlet"),
+        },
+    ),
+]
+
+
+def _upload_cases(spec: UploadSpec) -> dict[str, UploadCase]:
+    cases = {
+        "no_file": UploadCase({"file": OMIT}, field="file"),
+        "file_not_a_file": UploadCase({"file": "just text"}, field="file"),
+        "file_empty": UploadCase({"file": _pdf(data=b"")}, field="file"),
+        "file_html": UploadCase(
+            {"file": _pdf("a.html", b"<html><script>x()</script>")}, field="file"
+        ),
+        "file_svg": UploadCase(
+            {"file": _pdf("a.svg", b'<svg xmlns="http://www.w3.org/2000/svg"/>')}, field="file"
+        ),
+        "file_renamed_script": UploadCase({"file": _pdf(data=b"#!/bin/sh\nid\n")}, field="file"),
+        "file_over_the_limit": UploadCase(
+            settings={"CLAIMTRAIL_UPLOAD_MAX_BYTES": 1024}, field="file"
+        ),
+        "body_far_over_the_limit": UploadCase(
+            settings={"CLAIMTRAIL_UPLOAD_MAX_BYTES": 512, "API_MAX_BODY_BYTES": 512},
+            status=413,
+            code="too_large",
+        ),
+        "json_body": UploadCase(
+            raw=(b'{"file": "x"}', "application/json"), status=415, code="unsupported_media_type"
+        ),
+        "multipart_without_boundary": UploadCase(
+            raw=(b"garbage", "multipart/form-data"), code="parse_error"
+        ),
+        "multipart_truncated": UploadCase(
+            raw=(b"--b\r\nContent-Disposition: form-data", "multipart/form-data; boundary=b"),
+            field="file",
+        ),
+    }
+    if "{" in spec.path:
+        cases["unknown_path_id"] = UploadCase(unknown_path=True, status=404, code="not_found")
+    for name, (form, named) in spec.fields.items():
+        cases[name] = UploadCase(form, field=named)
+    return cases
+
+
+def stored_files() -> set[str]:
+    root = django_settings.STORAGES["archives"]["OPTIONS"]["location"]
+    return {os.path.join(folder, name) for folder, _, names in os.walk(root) for name in names}
+
+
+def _upload_request(spec: UploadSpec, case: UploadCase, target: Target, users: dict[str, User]):
+    ids = dict.fromkeys(target.ids, UNKNOWN_ID) if case.unknown_path else target.ids
+    path = spec.path.format(**ids)
+    client = _client(users["editor"])
+    if case.raw is not None:
+        body, content_type = case.raw
+        return client.generic("POST", path, body, content_type=content_type)
+    form = {"file": _pdf(), **target.body, **(case.form or {})}
+    form = {key: value for key, value in form.items() if value is not OMIT}
+    return client.post(path, form, format="multipart")
+
+
+@pytest.mark.parametrize("spec", [pytest.param(s, id=s.name) for s in UPLOAD_SPECS])
+def test_the_valid_form_of_each_upload_endpoint_is_accepted(spec: UploadSpec, users):
+    target = spec.build(users)
+    before = db_snapshot()
+
+    response = _upload_request(spec, UploadCase(), target, users)
+
+    assert response.status_code == 201, response.content
+    assert db_snapshot() != before
+    assert stored_files()
+
+
+@pytest.mark.parametrize(
+    ("spec", "case"),
+    [
+        pytest.param(spec, case, id=f"{spec.name}-{name}")
+        for spec in UPLOAD_SPECS
+        for name, case in _upload_cases(spec).items()
+    ],
+)
+def test_a_bad_upload_is_a_4xx_in_the_error_shape_and_writes_nothing(
+    spec: UploadSpec, case: UploadCase, users, settings
+):
+    for name, value in case.settings.items():
+        setattr(settings, name, value)
+    target = spec.build(users)
+    before = db_snapshot()
+
+    response = _upload_request(spec, case, target, users)
+
+    assert_error_shape(response, status=case.status, code=case.code, field=case.field)
+    after = db_snapshot()
+    changed = sorted(key for key in before if before[key] != after.get(key))
+    assert changed == [], f"a refused upload changed {changed}"
+    assert stored_files() == set()

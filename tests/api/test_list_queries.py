@@ -20,7 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from claims.models import ClaimRelation
-from sources.models import Source
+from sources.models import Snapshot, Source
 from tests.factories import (
     CitationFactory,
     ClaimantFactory,
@@ -121,6 +121,22 @@ def _source(users: dict[str, User], parent: None, i: int) -> None:
     if source.is_sensitive:
         # Visible to the fact-checker: they added evidence resting on it.
         EvidenceFactory(source=source, added_by=users["fact_checker"])
+    # A capture summary to show: the latest of two snapshots.
+    Snapshot.objects.create(source=source, url=source.url, created_by=UserFactory())
+    Snapshot.objects.create(source=source, url=source.url)
+
+
+def _snapshot(users: dict[str, User], source: Any, i: int) -> None:
+    earlier = Snapshot.objects.filter(source=source, status="archived").first()
+    Snapshot.objects.create(
+        source=source,
+        url=source.url,
+        status=Snapshot.Status.ARCHIVED,
+        sha256=f"{i:064x}",
+        warc=f"warc/test/{i}.warc.gz",
+        created_by=UserFactory(),
+        duplicate_of=earlier if i % 2 else None,
+    )
 
 
 def _citation(users: dict[str, User], parent: None, i: int) -> None:
@@ -139,9 +155,8 @@ class ListCase:
     parent: Callable[[dict[str, User]], Any] = lambda users: None
 
     def url(self, parent: Any) -> str:
-        return self.path.format(
-            claim_id=getattr(parent, "pk", 0), outlet_id=getattr(parent, "pk", 0)
-        )
+        pk = getattr(parent, "pk", 0)
+        return self.path.format(claim_id=pk, outlet_id=pk, source_id=pk)
 
 
 def _claim_parent(users: dict[str, User]) -> Any:
@@ -168,6 +183,13 @@ CASES = [
         lambda users: OutletFactory(),
     ),
     ListCase("sources", "/api/v1/sources/", "fact_checker", _source),
+    ListCase(
+        "source_snapshots",
+        "/api/v1/sources/{source_id}/snapshots/",
+        "fact_checker",
+        _snapshot,
+        lambda users: SourceFactory(is_sensitive=True, created_by=users["fact_checker"]),
+    ),
     ListCase("citations", "/api/v1/citations/", "fact_checker", _citation),
 ]
 

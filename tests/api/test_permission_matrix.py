@@ -12,11 +12,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver
 from knox.models import AuthToken
@@ -37,6 +39,8 @@ from tests.factories import (
 from verification.services import claim_status_change, verdict_publish
 
 pytestmark = pytest.mark.django_db
+
+PDF = (Path(__file__).resolve().parent.parent / "fixtures" / "capture" / "report.pdf").read_bytes()
 
 API_PREFIX = "/api/v1/"
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -132,6 +136,7 @@ class Call:
     path: str
     body: dict[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    format: str = "json"  # "multipart" for uploads
 
 
 def if_match(claim: Claim) -> dict[str, str]:
@@ -142,7 +147,7 @@ def if_match(claim: Claim) -> dict[str, str]:
 def send(client: APIClient, method: str, call: Call) -> Any:
     if call.body is None:
         return client.generic(method, call.path, **call.headers)
-    return getattr(client, method.lower())(call.path, call.body, format="json", **call.headers)
+    return getattr(client, method.lower())(call.path, call.body, format=call.format, **call.headers)
 
 
 def with_verdict(claim: Claim, actor: User) -> Claim:
@@ -315,6 +320,25 @@ def _citation_delete(cast: Cast) -> Call:
     return Call(f"/api/v1/citations/{CitationFactory().pk}/")
 
 
+def _snapshot_request(cast: Cast) -> Call:
+    source = SourceFactory(created_by=cast.users["other_fact_checker"])
+    return Call(f"/api/v1/sources/{source.pk}/snapshots/", {})
+
+
+def _pdf() -> SimpleUploadedFile:
+    return SimpleUploadedFile("report.pdf", PDF, content_type="application/pdf")
+
+
+def _upload(cast: Cast) -> Call:
+    source = SourceFactory(created_by=cast.users["other_fact_checker"])
+    return Call(f"/api/v1/sources/{source.pk}/uploads/", {"file": _pdf()}, format="multipart")
+
+
+def _upload_source(cast: Cast) -> Call:
+    body = {"file": _pdf(), "title": "Matrix letter", "kind": "correspondence"}
+    return Call("/api/v1/sources/uploads/", body, format="multipart")
+
+
 def _someone_else(cast: Cast) -> User:
     return cast.users["other_fact_checker"]
 
@@ -325,6 +349,7 @@ def _themselves(cast: Cast) -> User:
 
 CLAIM = "/api/v1/claims/{claim_id}/"
 OUTLET = "/api/v1/outlets/{outlet_id}/"
+SOURCE = "/api/v1/sources/{source_id}/"
 ROWS = [
     Row("claims_create", "POST", "/api/v1/claims/", _claims_create, VIEWER_UP),
     Row("claims_edit_own", "PATCH", CLAIM, _claim_edit(_themselves), VIEWER_UP),
@@ -374,6 +399,9 @@ ROWS = [
         _source_edit(_someone_else),
         FACT_CHECKER_UP,
     ),
+    Row("snapshots_request", "POST", SOURCE + "snapshots/", _snapshot_request, FACT_CHECKER_UP),
+    Row("sources_upload", "POST", SOURCE + "uploads/", _upload, VIEWER_UP),
+    Row("sources_from_upload", "POST", "/api/v1/sources/uploads/", _upload_source, VIEWER_UP),
     Row("citations_create", "POST", "/api/v1/citations/", _citation_add, FACT_CHECKER_UP),
     Row(
         "citations_delete",

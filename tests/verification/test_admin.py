@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from claims.models import Claim, Tag
 from claims.services import claim_create, claim_relation_create, claim_update
-from sources.models import Source
+from sources.models import LinkCheck, Snapshot, Source
 from sources.services import citation_create, source_create
 from tests.factories import (
     CitationFactory,
@@ -39,7 +39,7 @@ OUR_MODELS = [
     for model in apps.get_app_config(label).get_models()
 ]
 # Written only elsewhere: tags by the claim forms, the audit trail by the status workflow.
-NOT_ADDABLE = {Tag, StatusChange}
+NOT_ADDABLE = {Tag, StatusChange, Snapshot, LinkCheck}
 
 
 def url(model: Any, view: str = "changelist", *args: Any) -> str:
@@ -102,6 +102,12 @@ def populate(fact_checker: Any, editor: Any, n: int = 0) -> None:
     verdict_publish(
         claim=claim, actor=editor, public_summary="Confirmed.", expected_version=claim.version
     )
+    # A capture job and a link check, as source_create and the link-check job write them.
+    cited = source_create(actor=fact_checker, kind="article", url=f"https://bridge{n}.example/r")
+    LinkCheck.objects.create(
+        source=cited, url=cited.url, status=Source.LinkStatus.GONE, http_status=404,
+        error_code="http_404", message="The site answers 404 Not Found.",
+    )  # fmt: skip
 
 
 @pytest.fixture
