@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHMARKS = ["provenance", "api", "capture"]
+BENCHMARKS = ["provenance", "api", "capture", "pipeline"]
 
 
 def main(argv: list[str]) -> int:
