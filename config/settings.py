@@ -90,6 +90,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "verification.context_processors.newsroom",
             ],
         },
     },
@@ -339,3 +340,8 @@ CELERY_BEAT_SCHEDULE["link-checks-schedule"] = {
     "task": "sources.tasks.link_checks_schedule",
     "schedule": float(os.environ.get("CLAIMTRAIL_LINK_CHECK_SCHEDULE_EVERY", "60")),
 }
+
+# --- Web UI (verification/views/) ----------------------------------------------------------------
+LOGIN_URL = "web:signin"
+LOGIN_REDIRECT_URL = "web:queue"
+LOGOUT_REDIRECT_URL = "web:signin"
