@@ -295,7 +295,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = (
             CLAIMTRAIL_CAPTURE_TIME_LIMIT + CLAIMTRAIL_CAPTURE_RETRY_MAX_DELAY + 600
         ),
         "socket_connect_timeout": CLAIMTRAIL_ENQUEUE_TIMEOUT,
-        "socket_timeout": 30,
+        # A Redis that accepts connections but never answers holds a publishing request this
+        # long at most; consumers' BRPOP waits 1 s at a time, well inside it.
+        "socket_timeout": 5,
         "max_retries": 0,
     }
     if REDIS_URL

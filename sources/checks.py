@@ -40,6 +40,14 @@ def check_archive_settings(app_configs: Any = None, **kwargs: Any) -> list[Error
                 id="claimtrail.W002",
             )
         )
+    if settings.CLAIMTRAIL_CAPTURE_SOFT_TIME_LIMIT >= settings.CLAIMTRAIL_CAPTURE_TIME_LIMIT:
+        problems.append(
+            Error(
+                "CLAIMTRAIL_CAPTURE_SOFT_TIME_LIMIT must be below CLAIMTRAIL_CAPTURE_TIME_LIMIT: "
+                "Celery refuses to send a task whose soft limit is not below its hard one.",
+                id="claimtrail.E003",
+            )
+        )
     visibility = (settings.CELERY_BROKER_TRANSPORT_OPTIONS or {}).get("visibility_timeout")
     longest = settings.CLAIMTRAIL_CAPTURE_TIME_LIMIT + settings.CLAIMTRAIL_CAPTURE_RETRY_MAX_DELAY
     if visibility is not None and float(visibility) <= longest:  # type: ignore[arg-type]

@@ -25,8 +25,8 @@ logger = logging.getLogger(__name__)
     max_retries=None,  # the service counts attempts on the row and fails it after the last
 )
 def snapshot_capture(self, snapshot_id: int) -> str:  # type: ignore[no-untyped-def]
-    """Capture one snapshot. A transient failure (timeout, 503, DNS hiccup) comes back after an
-    exponential, jittered backoff the service chose; anything else is final."""
+    """Capture one snapshot. A transient failure (timeout, 503, DNS hiccup, the soft time limit)
+    comes back after an exponential, jittered backoff the service chose; anything else is final."""
     from sources.archiving.services import CaptureRetry, snapshot_abandon
     from sources.archiving.services import snapshot_capture as capture
     from sources.models import Snapshot
@@ -36,22 +36,26 @@ def snapshot_capture(self, snapshot_id: int) -> str:  # type: ignore[no-untyped-
     except Snapshot.DoesNotExist:
         return "deleted"
     except CaptureRetry as retry:
-        due = retry.snapshot.retry_at or timezone.now()
-        countdown = max((due - timezone.now()).total_seconds(), 0.0)
-        try:
-            raise self.retry(countdown=countdown)
-        except Retry:
-            raise
-        except Exception:
-            logger.warning("could not schedule the retry of snapshot %s", snapshot_id)
-            return "pending"
+        waiting = retry.snapshot
     except SoftTimeLimitExceeded:
-        snapshot_abandon(
+        waiting = snapshot_abandon(
             snapshot_id=snapshot_id,
             code="time_limit",
             message="The capture took longer than the time allowed and was stopped.",
         )
-        return "time_limit"
+        # Pending again after a backoff: it needs its retry message like any transient failure
+        # (without one, only the sweeper would bring it back, a minute after it was due).
+        if waiting is None or waiting.status != Snapshot.Status.PENDING:
+            return "time_limit"
+    due = waiting.retry_at or timezone.now()
+    countdown = max((due - timezone.now()).total_seconds(), 0.0)
+    try:
+        raise self.retry(countdown=countdown)
+    except Retry:
+        raise
+    except Exception:
+        logger.warning("could not schedule the retry of snapshot %s", snapshot_id)
+        return "pending"
 
 
 @shared_task(acks_late=True)

@@ -1,4 +1,5 @@
-"""Filters for the claims list: by status and the like, and by source in every spelling."""
+"""Filters for the claims list: by status and the like, by source in every spelling, and by the
+health of the evidence's links."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import django_filters
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.text import slugify
+from django_filters.fields import MultipleChoiceField
 
 from claims.models import Claim
 from config.api import IdFilter, StrictBooleanFilter, StrictFilterSet
@@ -16,6 +18,23 @@ from sources.canonical import InvalidURL, canonicalize, normalize_domain, normal
 from sources.models import OutletHandle, Source
 from verification.models import Evidence
 from verification.selectors import sources_visible_to
+
+
+class _CommaSeparatedChoiceField(MultipleChoiceField):
+    def to_python(self, value: Any) -> list[str]:
+        values = super().to_python(value)
+        return [part.strip() for item in values for part in item.split(",") if part.strip()]
+
+
+class ChoicesFilter(django_filters.MultipleChoiceFilter):
+    """One or more choices, repeated (``?x=a&x=b``) or comma-separated (``?x=a,b``); an unknown
+    one is a 400 naming the parameter."""
+
+    field_class = _CommaSeparatedChoiceField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("distinct", False)  # a plain column: no join to de-duplicate
+        super().__init__(*args, **kwargs)
 
 
 class ClaimFilter(StrictFilterSet):
@@ -35,6 +54,12 @@ class ClaimFilter(StrictFilterSet):
         method="filter_handle",
         help_text="A social handle of the source's outlet: '@name', or 'platform:name' "
         "(x, telegram, facebook, instagram, youtube, tiktok, vk).",
+    )
+    evidence_link = ChoicesFilter(
+        method="filter_evidence_link",
+        choices=Source.LinkStatus.choices,
+        help_text="Claims with evidence whose source's link was last found in one of these "
+        "states (gone, changed, error, alive); repeat the parameter or separate with commas.",
     )
     status = django_filters.MultipleChoiceFilter(choices=Claim.Status.choices)
     kind = django_filters.ChoiceFilter(choices=Claim.Kind.choices)
@@ -92,6 +117,9 @@ class ClaimFilter(StrictFilterSet):
         return self._by_sources(
             queryset, Source.objects.filter(outlet__in=handles.values("outlet_id"))
         )
+
+    def filter_evidence_link(self, queryset: QuerySet[Claim], name: str, value: list[str]):
+        return self._by_sources(queryset, Source.objects.filter(link_status__in=value))
 
     def filter_tag(self, queryset: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
         # Tags are stored as slugs (claims.services); match what a person would type too.

@@ -13,6 +13,7 @@ from config.api import IdFilter, StrictBooleanFilter, StrictFilterSet
 from sources.canonical import InvalidURL, canonicalize
 from sources.filters import domain_or_error, words_q
 from sources.models import Citation, Source
+from verification.filters import ChoicesFilter
 
 
 class SourceFilter(StrictFilterSet):
@@ -31,6 +32,11 @@ class SourceFilter(StrictFilterSet):
         field_name="published_at", lookup_expr="lt", help_text="Before (ISO 8601)."
     )
     is_sensitive = StrictBooleanFilter()
+    link_status = ChoicesFilter(
+        choices=Source.LinkStatus.choices,
+        help_text="The link's state at its last re-check (gone, changed, error, alive); repeat "
+        "the parameter or separate with commas. Sources never checked match none.",
+    )
     url = django_filters.CharFilter(
         method="filter_url",
         help_text="The source's URL in any spelling: http or https, www., tracking parameters, "

@@ -67,15 +67,27 @@ def capture_enqueue(snapshot_id: int) -> bool:
     broker down the row simply stays pending (``enqueued_at`` empty) for the sweeper."""
     from sources.tasks import snapshot_capture as capture_task
 
+    sent_at = timezone.now()  # before publishing: a worker may start it before we write this
     try:
         capture_task.apply_async((snapshot_id,), retry=False)
     except Exception:
         logger.warning("could not enqueue snapshot %s; the sweeper will", snapshot_id)
         return False
-    Snapshot.objects.filter(pk=snapshot_id, status=Snapshot.Status.PENDING).update(
-        enqueued_at=timezone.now()
-    )
+    Snapshot.objects.filter(pk=snapshot_id).update(enqueued_at=sent_at)
     return True
+
+
+def captures_waiting() -> int | None:
+    """Messages waiting in the captures queue, or None if the broker cannot say."""
+    from config.celery import app
+
+    try:
+        with app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1)
+            declared = connection.default_channel.queue_declare(queue="captures", passive=True)
+            return int(declared.message_count)
+    except Exception:
+        return None
 
 
 def _enqueue_on_commit(snapshot: Snapshot) -> None:
@@ -401,6 +413,11 @@ def snapshots_sweep(*, now: datetime | None = None, batch: int = 1000) -> dict[s
     )
     pending_after = now - timedelta(seconds=settings.CLAIMTRAIL_SWEEP_PENDING_AFTER)
     lost_after = now - timedelta(seconds=settings.CLAIMTRAIL_CAPTURE_TIME_LIMIT * 2 + 60)
+    lost = Q(pk__in=[])
+    # Enqueued long ago and never claimed: lost (Redis restarted empty, say) only if nothing is
+    # waiting in the queue; behind a long backlog its message is simply still in line.
+    if captures_waiting() == 0:
+        lost = Q(retry_at__isnull=True, enqueued_at__lt=lost_after)
     due = (
         Snapshot.objects.filter(status=Snapshot.Status.PENDING)
         .exclude(form=Snapshot.Form.UPLOAD)
@@ -409,8 +426,7 @@ def snapshots_sweep(*, now: datetime | None = None, batch: int = 1000) -> dict[s
             Q(retry_at__isnull=False, retry_at__lte=now - timedelta(seconds=60))
             # never enqueued (the broker was down), past the moment its on-commit message went
             | Q(retry_at__isnull=True, enqueued_at__isnull=True, created_at__lt=pending_after)
-            # enqueued, but no worker has claimed it for far longer than a capture takes
-            | Q(retry_at__isnull=True, enqueued_at__lt=lost_after)
+            | lost
         )
         .order_by("created_at", "pk")
         .values_list("pk", flat=True)[:batch]

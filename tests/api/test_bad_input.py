@@ -206,6 +206,11 @@ def _snapshot_request(users: dict[str, User]) -> Target:
     return Target({"source_id": SourceFactory(created_by=_other(users)).pk}, {"run": False})
 
 
+def _link_check_request(users: dict[str, User]) -> Target:
+    # No test DNS answer for the factory's host: the valid request records an error check.
+    return Target({"source_id": SourceFactory(created_by=_other(users)).pk}, {})
+
+
 def _citation_add(users: dict[str, User]) -> Target:
     citing, cited = SourceFactory(), SourceFactory()
     return Target({}, {"citing": citing.pk, "cited": cited.pk, "kind": "quotes"})
@@ -468,6 +473,12 @@ SPECS = [
             ("run_not_a_boolean", {"run": "maybe"}, "run"),
             ("run_an_object", {"run": {"now": True}}, "run"),
         ),
+    ),
+    Spec(
+        "link_checks_request",
+        "POST",
+        "/api/v1/sources/{source_id}/link-checks/",
+        _link_check_request,
     ),
     Spec(
         "citations_create",

@@ -235,6 +235,108 @@ def test_independent_origins_exclude_a_sensitive_origin_up_the_chain_for_a_viewe
     assert _row(viewer, claim)["independent_origins"]["asserts"] == 0
 
 
+# --- Filter by the health of the evidence's links ----------------------------------------------
+
+
+@pytest.fixture
+def links(db) -> dict[str, Claim]:
+    """A claim per link status, each resting on one source last found so; a claim resting on a
+    source never checked; one on two gone sources (listed once); one on an alive and a gone
+    source; one whose only gone source is sensitive."""
+
+    def source(status: str, **kwargs) -> Source:
+        return SourceFactory(link_status=status, **kwargs)
+
+    claims = {}
+    for status in [*Source.LinkStatus.values, "unchecked"]:
+        claims[status] = ClaimFactory(text=f"Claim on a link {status}.")
+        EvidenceFactory(
+            claim=claims[status], source=source("" if status == "unchecked" else status)
+        )
+    claims["twice_gone"] = ClaimFactory()
+    for stance in (Evidence.Stance.ASSERTS, Evidence.Stance.SUPPORTS):
+        EvidenceFactory(claim=claims["twice_gone"], source=source("gone"), stance=stance)
+    claims["mixed"] = ClaimFactory()
+    EvidenceFactory(claim=claims["mixed"], source=source("alive"))
+    EvidenceFactory(claim=claims["mixed"], source=source("gone"), stance=Evidence.Stance.SUPPORTS)
+    claims["hidden_gone"] = ClaimFactory()
+    EvidenceFactory(claim=claims["hidden_gone"], source=source("alive"))
+    EvidenceFactory(
+        claim=claims["hidden_gone"],
+        source=source("gone", is_sensitive=True),
+        stance=Evidence.Stance.CONTRADICTS,
+    )
+    return claims
+
+
+def _link_pks(links: dict[str, Claim], *keys: str) -> set[int]:
+    return {links[key].pk for key in keys}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("gone", ("gone", "twice_gone", "mixed")),
+        ("changed", ("changed",)),
+        ("error", ("error",)),
+        ("alive", ("alive", "mixed", "hidden_gone")),
+    ],
+)
+def test_filter_evidence_link(links, viewer, value, expected):
+    assert _ids(viewer, {"evidence_link": value}) == _link_pks(links, *expected)
+
+
+def test_filter_evidence_link_comma_separated(links, viewer):
+    assert _ids(viewer, {"evidence_link": "gone,changed"}) == _link_pks(
+        links, "gone", "changed", "twice_gone", "mixed"
+    )
+
+
+def test_filter_evidence_link_repeated(links, viewer):
+    assert _ids(viewer, [("evidence_link", "changed"), ("evidence_link", "error")]) == _link_pks(
+        links, "changed", "error"
+    )
+
+
+def test_filter_evidence_link_lists_a_claim_once_however_many_rows_match(links, viewer):
+    response = _api(viewer).get(CLAIMS, {"evidence_link": "gone,alive"})
+    listed = [row["id"] for row in response.json()["results"]]
+
+    assert (response.json()["count"], len(listed), len(set(listed))) == (5, 5, 5)
+
+
+def test_filter_evidence_link_combines_with_other_filters(links, viewer):
+    Claim.objects.filter(pk=links["mixed"].pk).update(status=Claim.Status.IN_REVIEW)
+
+    assert _ids(viewer, {"evidence_link": "gone", "status": "in_review"}) == _link_pks(
+        links, "mixed"
+    )
+
+
+def test_filter_evidence_link_ignores_a_sensitive_source_a_viewer_may_not_see(links, viewer):
+    assert links["hidden_gone"].pk not in _ids(viewer, {"evidence_link": "gone"})
+
+
+def test_filter_evidence_link_ignores_a_sensitive_source_for_a_fact_checker_off_the_claim(
+    links, fact_checker
+):
+    assert links["hidden_gone"].pk not in _ids(fact_checker, {"evidence_link": "gone"})
+
+
+def test_filter_evidence_link_counts_a_sensitive_source_for_the_claims_fact_checker(
+    links, fact_checker
+):
+    Claim.objects.filter(pk=links["hidden_gone"].pk).update(assignee=fact_checker)
+
+    assert links["hidden_gone"].pk in _ids(fact_checker, {"evidence_link": "gone"})
+
+
+def test_filter_evidence_link_counts_a_sensitive_source_for_an_editor(links, editor):
+    assert _ids(editor, {"evidence_link": "gone"}) == _link_pks(
+        links, "gone", "twice_gone", "mixed", "hidden_gone"
+    )
+
+
 # --- Filters on the claim itself ---------------------------------------------------------------
 
 
@@ -390,6 +492,9 @@ def test_unknown_filter_is_400_naming_it(viewer):
         ("source_url", "javascript:alert(1)"),
         ("source_url", "not a url"),
         ("domain", "example.com/path"),
+        ("evidence_link", "bogus"),
+        ("evidence_link", "gone,bogus"),
+        ("evidence_link", "Gone"),
     ],
 )
 def test_malformed_filter_value_is_400_naming_the_parameter(viewer, param, value):
@@ -441,5 +546,26 @@ def test_claims_list_query_count_does_not_grow_with_page_size(
         _claim_with_a_chain(index, fact_checker)
     with django_assert_max_num_queries(7) as thirty:
         assert len(client.get(CLAIMS).json()["results"]) == 30
+
+    assert len(thirty.captured_queries) == len(three.captured_queries)
+
+
+def test_claims_list_filtered_by_evidence_link_query_count_does_not_grow_with_page_size(
+    viewer, fact_checker, django_assert_max_num_queries
+):
+    client = _api(viewer)
+    for index in range(3):
+        _claim_with_a_chain(index, fact_checker)
+    Source.objects.update(link_status=Source.LinkStatus.GONE)
+    params = {"evidence_link": "gone,changed"}
+    client.get(CLAIMS, params)
+
+    with django_assert_max_num_queries(7) as three:
+        assert len(client.get(CLAIMS, params).json()["results"]) == 3
+    for index in range(3, 30):
+        _claim_with_a_chain(index, fact_checker)
+    Source.objects.update(link_status=Source.LinkStatus.GONE)
+    with django_assert_max_num_queries(7) as thirty:
+        assert len(client.get(CLAIMS, params).json()["results"]) == 30
 
     assert len(thirty.captured_queries) == len(three.captured_queries)

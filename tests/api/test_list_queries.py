@@ -17,10 +17,11 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from claims.models import ClaimRelation
-from sources.models import Snapshot, Source
+from sources.models import LinkCheck, Snapshot, Source
 from tests.factories import (
     CitationFactory,
     ClaimantFactory,
@@ -124,6 +125,11 @@ def _source(users: dict[str, User], parent: None, i: int) -> None:
     # A capture summary to show: the latest of two snapshots.
     Snapshot.objects.create(source=source, url=source.url, created_by=UserFactory())
     Snapshot.objects.create(source=source, url=source.url)
+    # Link health to show (columns of the source, not its link checks).
+    LinkCheck.objects.create(source=source, url=source.url, status=Source.LinkStatus.GONE)
+    Source.objects.filter(pk=source.pk).update(
+        link_status=Source.LinkStatus.GONE, link_checked_at=timezone.now()
+    )
 
 
 def _snapshot(users: dict[str, User], source: Any, i: int) -> None:
@@ -136,6 +142,19 @@ def _snapshot(users: dict[str, User], source: Any, i: int) -> None:
         warc=f"warc/test/{i}.warc.gz",
         created_by=UserFactory(),
         duplicate_of=earlier if i % 2 else None,
+    )
+
+
+def _link_check(users: dict[str, User], source: Any, i: int) -> None:
+    # Every other check archived the page again: its snapshot is named, by id.
+    snapshot = Snapshot.objects.create(source=source, url=source.url) if i % 2 else None
+    LinkCheck.objects.create(
+        source=source,
+        url=source.url,
+        status=[Source.LinkStatus.ALIVE, Source.LinkStatus.CHANGED][i % 2],
+        http_status=200,
+        final_url=source.url,
+        snapshot=snapshot,
     )
 
 
@@ -188,6 +207,13 @@ CASES = [
         "/api/v1/sources/{source_id}/snapshots/",
         "fact_checker",
         _snapshot,
+        lambda users: SourceFactory(is_sensitive=True, created_by=users["fact_checker"]),
+    ),
+    ListCase(
+        "source_link_checks",
+        "/api/v1/sources/{source_id}/link-checks/",
+        "fact_checker",
+        _link_check,
         lambda users: SourceFactory(is_sensitive=True, created_by=users["fact_checker"]),
     ),
     ListCase("citations", "/api/v1/citations/", "fact_checker", _citation),

@@ -325,6 +325,13 @@ def _snapshot_request(cast: Cast) -> Call:
     return Call(f"/api/v1/sources/{source.pk}/snapshots/", {})
 
 
+def _link_check_request(cast: Cast) -> Call:
+    # No test DNS answer for the factory's host: the check is made (and recorded as an error)
+    # without leaving the machine.
+    source = SourceFactory(created_by=cast.users["other_fact_checker"])
+    return Call(f"/api/v1/sources/{source.pk}/link-checks/", {})
+
+
 def _pdf() -> SimpleUploadedFile:
     return SimpleUploadedFile("report.pdf", PDF, content_type="application/pdf")
 
@@ -400,6 +407,13 @@ ROWS = [
         FACT_CHECKER_UP,
     ),
     Row("snapshots_request", "POST", SOURCE + "snapshots/", _snapshot_request, FACT_CHECKER_UP),
+    Row(
+        "link_checks_request",
+        "POST",
+        SOURCE + "link-checks/",
+        _link_check_request,
+        FACT_CHECKER_UP,
+    ),
     Row("sources_upload", "POST", SOURCE + "uploads/", _upload, VIEWER_UP),
     Row("sources_from_upload", "POST", "/api/v1/sources/uploads/", _upload_source, VIEWER_UP),
     Row("citations_create", "POST", "/api/v1/citations/", _citation_add, FACT_CHECKER_UP),

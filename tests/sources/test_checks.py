@@ -37,3 +37,10 @@ def test_a_soft_limit_under_the_fetch_deadline_warns(settings):
     settings.CLAIMTRAIL_CAPTURE_SOFT_TIME_LIMIT = 10
     settings.CLAIMTRAIL_FETCH_DEADLINE = 60
     assert ids(settings) == {"claimtrail.W002"}
+
+
+def test_a_soft_limit_not_below_the_hard_one_is_an_error(settings):
+    settings.CLAIMTRAIL_FETCH_ALLOW_ADDRESSES = []
+    settings.CLAIMTRAIL_CAPTURE_SOFT_TIME_LIMIT = 120
+    settings.CLAIMTRAIL_CAPTURE_TIME_LIMIT = 120
+    assert "claimtrail.E003" in ids(settings)
