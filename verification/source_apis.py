@@ -30,9 +30,8 @@ from config.api import (
     paginated,
     paginated_response,
 )
-from config.roles import Role, require_role
 from sources.apis import OutletRefSerializer
-from sources.archiving.linkcheck import source_link_check
+from sources.archiving.linkcheck import source_link_recheck
 from sources.models import Citation, LinkCheck, Outlet, ReliabilityRating, Snapshot, Source
 from sources.services import citation_create, citation_delete, source_create, source_update
 from verification.selectors import User, source_is_visible_to, sources_visible_to
@@ -393,13 +392,7 @@ class SourceLinkChecksApi(APIView):
     def post(self, request: Request, source_id: int) -> Response:
         source = visible_source_or_404(source_id=source_id, user=request.user)
         self.InputSerializer(data=request.data).is_valid(raise_exception=True)
-        require_role(request.user, Role.FACT_CHECKER, action="Re-checking a source's link")
-        # None: the source has no URL (or lost it while we looked).
-        check = source_link_check(source_id=source.pk) if source.url else None
-        if check is None:
-            raise serializers.ValidationError(
-                {"url": "This source has no URL to check."}, code="no_url"
-            )
+        check = source_link_recheck(source=source, actor=request.user)
         return Response(LinkCheckSerializer(check).data, status=status.HTTP_201_CREATED)
 
 

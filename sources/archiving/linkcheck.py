@@ -21,10 +21,13 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from config.roles import Role, require_role
 from sources.models import LinkCheck, Snapshot, Source
 
 from .fetch import FetchError, FetchPolicy, FetchResult, fetch
@@ -129,6 +132,17 @@ def source_link_check(*, source_id: int, policy: FetchPolicy | None = None) -> L
         )
         Source.objects.filter(pk=source.pk).update(
             link_status=status, link_checked_at=now, link_next_check_at=_next_check(now)
+        )
+    return check
+
+
+def source_link_recheck(*, source: Source, actor: AbstractBaseUser) -> LinkCheck:
+    """A fact-checker re-checks a source's link now (the API, the desk, the admin)."""
+    require_role(actor, Role.FACT_CHECKER, action="Re-checking a source's link")
+    check = source_link_check(source_id=source.pk) if source.url else None
+    if check is None:  # no URL (or it lost it while we looked)
+        raise ValidationError(
+            {"url": ValidationError("This source has no URL to check.", code="no_url")}
         )
     return check
 
