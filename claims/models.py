@@ -156,6 +156,8 @@ class Claim(models.Model):
             models.Index(fields=["status", "-created_at"], name="claim_status_created"),
             # The claims list's order: newest first, id breaking ties.
             models.Index(fields=["-created_at", "-id"], name="claim_created_desc"),
+            # The desk's queue, "recently changed" first.
+            models.Index(fields=["-updated_at", "-id"], name="claim_updated_desc"),
         ]
         constraints = [
             models.CheckConstraint(
