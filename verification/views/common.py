@@ -10,6 +10,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 
 from config.roles import Role, has_role
 
@@ -44,6 +45,10 @@ def render_page(
     partial: str | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    """The whole page, or only ``partial`` when htmx asks for a fragment of it."""
+    """The whole page, or only ``partial`` when htmx asks for a fragment of it. ``Vary`` tells
+    caches the two are different answers to the same URL."""
     chosen = partial if partial and is_htmx(request) else template
-    return render(request, chosen, context, status=status)
+    response = render(request, chosen, context, status=status)
+    if partial:
+        patch_vary_headers(response, ["HX-Request"])
+    return response

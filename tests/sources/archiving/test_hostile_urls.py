@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import pytest
 
 from sources.archiving.addresses import DENIED_NETWORKS
-from sources.archiving.fetch import FetchPolicy
+from sources.archiving.fetch import FetchError, FetchPolicy, fetch
 from sources.archiving.services import snapshot_capture
 from sources.models import Snapshot, archive_storage
 from tests import netlab
@@ -280,7 +280,6 @@ AUTHORITY_TRICKS = [
         ("tab-in-host", "http://127.0.0.\t2:{port}/"),
         ("newline-in-host", "http://127.0.0.2\n:{port}/"),
         ("crlf-before-at", "http://allowed.example\r\n@127.0.0.2:{port}/"),
-        ("nul-in-host", "http://127.0.0.2\x00.allowed.example:{port}/"),
         ("space-before-at", "http://allowed.example @127.0.0.2:{port}/"),
         ("leading-space", " http://127.0.0.2:{port}/"),
         ("leading-dot", "http://.127.0.0.2:{port}/"),
@@ -588,6 +587,15 @@ def assert_blocked(snapshot: Snapshot, code: str) -> None:
 @pytest.mark.parametrize("case", _param(HOSTILE))
 def test_hostile_url_is_blocked(case, canaries, capture, fetch_allowed):
     assert_blocked(capture(canaries.url(case.url)), case.code)
+
+
+def test_a_nul_in_the_host_is_refused_by_the_fetcher(canaries, fetch_allowed):
+    """A NUL cannot reach a snapshot row (sources refuse control characters, and PostgreSQL
+    cannot store it), so this case goes to the fetcher itself."""
+    with pytest.raises(FetchError) as refused:
+        fetch(canaries.url("http://127.0.0.2\x00.allowed.example:{port}/"))
+    assert refused.value.blocked
+    assert refused.value.code == "invalid_url"
 
 
 @pytest.mark.parametrize("case", _param(LOCALHOST))
