@@ -107,3 +107,12 @@ def claim_list(*, user: User | None) -> QuerySet[Claim]:
 def claim_detail(*, claim_id: int, user: User | None) -> Claim:
     """One claim as ``claim_list`` shows it; raises Claim.DoesNotExist."""
     return claim_list(user=user).get(pk=claim_id)
+
+
+def claim_status_counts(*, claims: QuerySet[Claim]) -> dict[str, int]:
+    """How many of ``claims`` are in each status (every status listed, zeros too), counted in one
+    aggregate query: the queue's counts per status."""
+    counts = dict.fromkeys(Claim.Status.values, 0)
+    rows = claims.order_by().values_list("status").annotate(n=Count("pk"))
+    counts.update(dict(rows))
+    return counts

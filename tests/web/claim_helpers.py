@@ -1,0 +1,95 @@
+"""Shared by the claim page tests: claims in a given state, evidence with everything a row shows,
+htmx requests."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import User
+from django.urls import reverse
+from django.utils import timezone
+
+from claims.models import Claim
+from sources.models import Snapshot, Source
+from tests.factories import (
+    CitationFactory,
+    ClaimFactory,
+    EvidenceFactory,
+    OutletFactory,
+    ReliabilityRatingFactory,
+    SourceFactory,
+)
+from verification.models import Evidence
+from verification.services import claim_status_change
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def claim_url(claim: Claim, name: str = "claim-detail") -> str:
+    return reverse(f"web:{name}", args=[claim.pk])
+
+
+def move(claim: Claim, actor: User, *statuses: str) -> Claim:
+    """Move a claim through ``statuses`` with the services, as ``actor``."""
+    for status in statuses:
+        claim.refresh_from_db()
+        claim_status_change(
+            claim=claim,
+            actor=actor,
+            to_status=status,
+            rationale=f"Moving to {status}.",
+            expected_version=claim.version,
+        )
+    claim.refresh_from_db()
+    return claim
+
+
+def verdict(claim: Claim, actor: User, status: str = Claim.Status.VERIFIED) -> Claim:
+    return move(claim, actor, Claim.Status.IN_REVIEW, status)
+
+
+def snapshot(source: Source, status: str, **fields) -> Snapshot:
+    defaults = {"url": source.url}
+    if status == Snapshot.Status.ARCHIVED:
+        defaults |= {
+            "sha256": "a" * 64,
+            "warc": f"warcs/{source.pk}.warc.gz",
+            "finished_at": timezone.now(),
+        }
+    elif status in (Snapshot.Status.FAILED, Snapshot.Status.BLOCKED):
+        defaults |= {"error_code": "dns_error", "error_message": "The name does not exist."}
+    return Snapshot.objects.create(source=source, status=status, **(defaults | fields))
+
+
+def rich_evidence(claim: Claim, index: int, *, added_by: User) -> Evidence:
+    """A row with all a claim page row shows: a rated, affiliated outlet, a quote and its
+    translation, an archived and a failed capture, link health, and a citation to an origin."""
+    outlet = OutletFactory(name=f"Outlet {index}", party_to="Side" if index % 2 else "")
+    ReliabilityRatingFactory(outlet=outlet, grade="C", rated_by=added_by)
+    source = SourceFactory(
+        title=f"Report {index}",
+        outlet=outlet,
+        sourcing=Source.Sourcing.DERIVED,
+        link_status=Source.LinkStatus.ALIVE,
+        link_checked_at=timezone.now(),
+    )
+    origin = SourceFactory(title=f"Origin {index}", sourcing=Source.Sourcing.ORIGINAL)
+    CitationFactory(citing=source, cited=origin)
+    snapshot(source, Snapshot.Status.ARCHIVED)
+    snapshot(source, Snapshot.Status.FAILED)
+    stances = list(Evidence.Stance.values)
+    return EvidenceFactory(
+        claim=claim,
+        source=source,
+        stance=stances[index % len(stances)],
+        credibility=(index % 6) + 1,
+        quote=f"цитата {index}",
+        quote_language="ru",
+        translation=f"quote {index}",
+        added_by=added_by,
+    )
+
+
+def claim_with_evidence(count: int, *, added_by: User) -> Claim:
+    claim = ClaimFactory()
+    for index in range(count):
+        rich_evidence(claim, index, added_by=added_by)
+    return claim

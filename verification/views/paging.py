@@ -1,0 +1,46 @@
+"""Pagination for the desk's lists: links that keep every filter and change one page number."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+
+@dataclass(frozen=True)
+class PageLinks:
+    page: Page
+    previous_url: str
+    next_url: str
+
+
+def paginate(
+    request: HttpRequest,
+    rows: QuerySet,
+    *,
+    per_page: int,
+    param: str = "page",
+    count: int | None = None,
+) -> PageLinks:
+    """One page of ``rows`` (an out-of-range or malformed number gives the nearest page) and the
+    links to its neighbours, as ``?...`` query strings with every other parameter kept. A
+    ``count`` already known saves the paginator its COUNT query."""
+    paginator = Paginator(rows, per_page)
+    if count is not None:
+        paginator.count = count  # a cached_property: this value is used instead
+    page = paginator.get_page(request.GET.get(param))
+
+    def link(number: int | None) -> str:
+        query = request.GET.copy()
+        query.pop(param, None)
+        if number is not None and number > 1:
+            query[param] = str(number)
+        return "?" + query.urlencode()
+
+    return PageLinks(
+        page=page,
+        previous_url=link(page.previous_page_number()) if page.has_previous() else "",
+        next_url=link(page.next_page_number()) if page.has_next() else "",
+    )
