@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHMARKS = ["provenance", "api", "capture", "pipeline"]
+BENCHMARKS = ["provenance", "api", "capture", "pipeline", "ui"]
 
 
 def main(argv: list[str]) -> int:
