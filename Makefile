@@ -50,7 +50,7 @@ demo: migrate
 run: demo
 	$(MANAGE) collectstatic --noinput -v0
 	@echo
-	@echo "Claimtrail is starting on http://$(HOST):$(PORT)/admin/  (Ctrl-C stops it)"
+	@echo "Claimtrail is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops it; operators: /admin/)"
 	@echo "Demo sign-ins (password for each: see above, printed by loaddemo)."
 	@mkdir -p var
 	$(CELERY) worker --beat --schedule var/celerybeat-schedule -Q captures,default \
