@@ -12,7 +12,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from claims.models import Claim, ClaimRelation
@@ -23,30 +23,6 @@ from verification.models import Evidence
 from verification.selectors import User, sources_visible_to
 
 UNASSIGN = "none"
-
-
-def as_id(text: str) -> int | None:
-    """``12`` or ``#12`` as an id; anything else is None."""
-    digits = text.strip().removeprefix("#")
-    if digits.isascii() and digits.isdigit() and 0 < int(digits) <= MAX_ID:
-        return int(digits)
-    return None
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """A service's ValidationError on the form: on the field of the same name where the form has
-    one, else at the top of the form, naming the field."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, errors in exc.error_dict.items():
-        if field in form.fields and field != "version":
-            form.add_error(field, errors)
-        elif field == NON_FIELD_ERRORS:
-            form.add_error(None, errors)
-        else:
-            label = field.replace("_", " ").capitalize()
-            form.add_error(None, [f"{label}: {message}" for error in errors for message in error])
 
 
 class ClaimVersionForm(forms.Form):

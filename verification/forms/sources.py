@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -19,18 +19,11 @@ from config.api import MAX_ID
 from sources.canonical import InvalidURL, canonicalize
 from sources.filters import words_q
 from sources.models import Citation, Source
+from verification.forms.common import add_service_errors, as_id
 from verification.selectors import User, sources_visible_to
 from verification.source_apis import without_hidden_ids
 
 CANDIDATES_SHOWN = 10
-
-
-def as_id(text: str) -> int | None:
-    """``12`` or ``#12`` as an id; anything else (words, a URL, an absurd number) is None."""
-    digits = text.strip().removeprefix("#")
-    if digits.isascii() and digits.isdigit() and 0 < int(digits) <= MAX_ID:
-        return int(digits)
-    return None
 
 
 class DeskForm(forms.Form):
@@ -43,25 +36,6 @@ class DeskForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
         super().__init__(*args, **kwargs)
-
-
-def add_service_errors(
-    form: forms.Form, exc: ValidationError, *, rename: Mapping[str, str] | None = None
-) -> None:
-    """Put a service's ValidationError on the form: per field where the form has that field
-    (``rename`` maps the service's names to the form's), else at the top, naming the field."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, errors in exc.error_dict.items():
-        name = (rename or {}).get(field, field)
-        if name in form.fields:
-            form.add_error(name, errors)
-        elif field == NON_FIELD_ERRORS:
-            form.add_error(None, errors)
-        else:
-            label = field.replace("_", " ").capitalize()
-            form.add_error(None, [f"{label}: {message}" for error in errors for message in error])
 
 
 def source_write_errors(

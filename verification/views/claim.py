@@ -35,10 +35,9 @@ from verification.forms.claim import (
     RelateForm,
     StatusChangeForm,
     UnpublishForm,
-    add_service_errors,
-    as_id,
     assign_candidates,
 )
+from verification.forms.common import add_service_errors, as_id
 from verification.selectors import User, sources_visible_to
 from verification.services import (
     claim_assign,

@@ -21,7 +21,7 @@ from config.roles import Role, has_role
 from sources.canonical import InvalidURL, canonicalize
 from sources.filters import words_q
 from sources.models import ReliabilityRating, Snapshot, Source
-from verification.forms.claim import as_id
+from verification.forms.common import as_id
 from verification.models import Evidence, Publication, StatusChange
 from verification.provenance import claim_provenance
 from verification.provenance_svg import provenance_picture

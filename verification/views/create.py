@@ -18,10 +18,10 @@ from claims.services import claim_create, claimant_create
 from sources.archiving.services import snapshot_upload
 from sources.models import Source
 from sources.services import canonical_url_for, source_create
+from verification.forms.common import add_service_errors
 from verification.forms.create import ClaimCreateForm
 from verification.forms.sources import (
     SourceCreateForm,
-    add_service_errors,
     source_write_errors,
 )
 from verification.selectors import source_is_visible_to

@@ -24,8 +24,8 @@ from claims.models import Claim
 from config.roles import Role, has_role, require_role
 from sources.models import Outlet, ReliabilityRating, Source
 from sources.services import outlet_domain_add, outlet_handle_add, outlet_rate, outlet_update
+from verification.forms.common import add_service_errors
 from verification.forms.outlets import DomainAddForm, HandleAddForm, OutletEditForm, RatingForm
-from verification.forms.sources import add_service_errors
 from verification.models import Evidence
 from verification.selectors import User, sources_visible_to
 from verification.source_apis import with_details

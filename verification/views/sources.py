@@ -27,11 +27,11 @@ from sources.archiving.linkcheck import source_link_check
 from sources.archiving.services import snapshot_recapture, snapshot_upload
 from sources.models import Citation, LinkCheck, Source
 from sources.services import citation_create, source_create, source_update
+from verification.forms.common import add_service_errors
 from verification.forms.sources import (
     CitationAddForm,
     SourceEditForm,
     UploadForm,
-    add_service_errors,
     citation_candidates,
     source_write_errors,
 )
