@@ -38,9 +38,10 @@ from config.admin import (
 from config.roles import Role, has_role
 from sources import admin as sources_admin
 from sources.models import Citation, LinkCheck, Snapshot, Source
+from sources.selectors import source_visibility_q
 from verification.models import Evidence, Publication, StatusChange
 from verification.provenance import claim_provenance
-from verification.selectors import claim_published, source_visibility_q
+from verification.selectors import claim_published
 from verification.services import (
     EVIDENCE_EDITABLE_FIELDS,
     claim_assign,
@@ -550,7 +551,9 @@ class ClaimAdmin(ServiceAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Claim]:
         # Counted over the evidence the user may see: a count must not reveal a hidden source.
         counted = (
-            Evidence.objects.filter(claim=OuterRef("pk"), source__in=_visible_sources(request))
+            Evidence.objects.filter(
+                source_visibility_q(request.user, prefix="source__"), claim=OuterRef("pk")
+            )
             .order_by()
             .values("claim")
             .annotate(n=Count("pk"))
@@ -682,7 +685,7 @@ class SnapshotApiLinks:
     user's session is enough for it."""
 
     def snapshot_url(self, snapshot: Snapshot, view: str) -> str:
-        return reverse(f"verification_sources:snapshot-{view}", args=[snapshot.pk])
+        return reverse(f"sources:snapshot-{view}", args=[snapshot.pk])
 
 
 class SnapshotInline(SnapshotApiLinks, sources_admin.SnapshotInline):

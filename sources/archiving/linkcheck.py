@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from config.roles import Role, require_role
 from sources.models import LinkCheck, Snapshot, Source
+from sources.selectors import source_visible_check
 
 from .fetch import FetchError, FetchPolicy, FetchResult, fetch
 from .services import _finish_archived, extract_exchange
@@ -139,6 +140,7 @@ def source_link_check(*, source_id: int, policy: FetchPolicy | None = None) -> L
 def source_link_recheck(*, source: Source, actor: AbstractBaseUser) -> LinkCheck:
     """A fact-checker re-checks a source's link now (the API, the desk, the admin)."""
     require_role(actor, Role.FACT_CHECKER, action="Re-checking a source's link")
+    source_visible_check(source=source, user=actor)
     check = source_link_check(source_id=source.pk) if source.url else None
     if check is None:  # no URL (or it lost it while we looked)
         raise ValidationError(

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from config.roles import Role, require_role
 from sources.models import Snapshot, Source
+from sources.selectors import source_visible_check
 
 from .extract import Extracted, charset_of, extract
 from .fetch import Exchange, FetchError, FetchPolicy, fetch
@@ -123,6 +124,7 @@ def snapshot_request(*, source: Source, actor: AbstractBaseUser | None = None) -
 def snapshot_recapture(*, source: Source, actor: AbstractBaseUser) -> Snapshot:
     """A fact-checker asks for a fresh capture of a source (the page may have changed)."""
     require_role(actor, Role.FACT_CHECKER, action="Capturing a source again")
+    source_visible_check(source=source, user=actor)
     with transaction.atomic():
         return snapshot_request(source=source, actor=actor)
 
@@ -457,6 +459,7 @@ def snapshot_upload(
 ) -> Snapshot:
     """Store an uploaded document (a PDF, a screenshot, a letter) as an archived snapshot."""
     require_role(actor, Role.VIEWER, action="Uploading a document")
+    source_visible_check(source=source, user=actor)
     name = filename or upload.name or "upload"
     kind = sniff_upload(upload, name=name)
     digest, size = _hash_file(upload)

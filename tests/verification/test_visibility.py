@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group, User
 from claims.models import Claim
 from config.roles import Role
 from sources.models import Source
+from sources.selectors import source_is_visible_to, sources_visible_to
 from tests.factories import (
     CitationFactory,
     ClaimFactory,
@@ -20,7 +21,7 @@ from tests.factories import (
 )
 from verification.models import Evidence
 from verification.provenance import Provenance, claim_provenance
-from verification.selectors import claim_evidence, source_is_visible_to, sources_visible_to
+from verification.selectors import claim_evidence
 
 pytestmark = pytest.mark.django_db
 

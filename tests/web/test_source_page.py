@@ -121,10 +121,10 @@ def test_snapshots_show_status_reason_hash_and_safe_links_only(client, viewer, e
     assert "The name news.example does not exist." in body and "(dns)" in body
     assert "Failed" in body and "Archived" in body
     assert "Web page, as served" in body and "Uploaded file" in body
-    assert reverse("verification_sources:snapshot-warc", args=[archived.pk]) in body
-    assert reverse("verification_sources:snapshot-text", args=[archived.pk]) in body
-    assert reverse("verification_sources:snapshot-file", args=[upload.pk]) in body
-    assert reverse("verification_sources:snapshot-text", args=[failed.pk]) not in body
+    assert reverse("sources:snapshot-warc", args=[archived.pk]) in body
+    assert reverse("sources:snapshot-text", args=[archived.pk]) in body
+    assert reverse("sources:snapshot-file", args=[upload.pk]) in body
+    assert reverse("sources:snapshot-text", args=[failed.pk]) not in body
     # Captured HTML is never inlined into the page.
     assert "<script>alert(document.cookie)</script>" not in response_text_raw(client, source)
 
@@ -471,9 +471,7 @@ def test_an_upload_with_htmx_answers_with_the_archive_section(client, viewer, so
     response = signed_in(client, viewer).post(action("upload", source), {"file": pdf()}, **HTMX)
     assert response.status_code == 200
     assert "Uploaded report.pdf" in text(response)
-    assert reverse("verification_sources:snapshot-file", args=[Snapshot.objects.get().pk]) in (
-        text(response)
-    )
+    assert reverse("sources:snapshot-file", args=[Snapshot.objects.get().pk]) in (text(response))
 
 
 def test_a_refused_file_is_a_field_error_and_writes_nothing(client, viewer, source):

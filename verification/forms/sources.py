@@ -19,9 +19,9 @@ from config.api import MAX_ID
 from sources.canonical import InvalidURL, canonicalize
 from sources.filters import words_q
 from sources.models import Citation, Source
+from sources.selectors import grantable_people, sources_visible_to
 from verification.forms.common import add_service_errors, as_id
-from verification.selectors import User, sources_visible_to
-from verification.source_apis import without_hidden_ids
+from verification.selectors import User
 
 CANDIDATES_SHOWN = 10
 
@@ -46,8 +46,7 @@ def source_write_errors(
     rename: Mapping[str, str] | None = None,
 ) -> None:
     """A source write's errors on the form; a URL already recorded links to that source's page
-    (or, when the user may not see it, says it is restricted without naming it)."""
-    exc = without_hidden_ids(exc, user=user)
+    (a restricted one is never named: the service says only that it cannot be added)."""
     if hasattr(exc, "error_dict") and "url" in exc.error_dict:
         linked = []
         for error in exc.error_dict["url"]:
@@ -293,3 +292,32 @@ def citation_candidates(*, source: Source, user: User, query: str) -> list[Sourc
         return list(visible.filter(pk=query_id))
     matches = visible.filter(words_q(query, ("title", "url", "author")))
     return list(matches.order_by("-created_at", "-pk")[:CANDIDATES_SHOWN])
+
+
+class GrantForm(DeskForm):
+    """An editor lets one colleague see this sensitive source."""
+
+    id_prefix = "grant"
+
+    grantee = forms.ModelChoiceField(
+        queryset=None,  # set per form: active newsroom members below editor
+        label="Colleague",
+        empty_label="Choose a colleague",
+    )
+    reason = forms.CharField(
+        label="Why they need to see it",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["grantee"]
+        field.queryset = grantable_people()
+        field.label_from_instance = lambda user: user.get_username()
+
+
+class RevokeForm(DeskForm):
+    id_prefix = "revoke"
+
+    reason = forms.CharField(label="Why access ends", max_length=2000, widget=forms.TextInput())

@@ -23,12 +23,12 @@ from django.views.decorators.http import require_GET, require_POST
 from claims.models import Claim
 from config.roles import Role, has_role, require_role
 from sources.models import Outlet, ReliabilityRating, Source
+from sources.selectors import source_visibility_q, source_with_details, sources_visible_to
 from sources.services import outlet_domain_add, outlet_handle_add, outlet_rate, outlet_update
 from verification.forms.common import add_service_errors
 from verification.forms.outlets import DomainAddForm, HandleAddForm, OutletEditForm, RatingForm
 from verification.models import Evidence
-from verification.selectors import User, sources_visible_to
-from verification.source_apis import with_details
+from verification.selectors import User
 from verification.views.common import is_htmx, newsroom_required
 from verification.views.paging import PageLinks, paginate
 
@@ -69,14 +69,15 @@ def outlet_ratings(outlet: Outlet) -> QuerySet[ReliabilityRating]:
 def outlet_sources(outlet: Outlet, *, user: User) -> QuerySet[Source]:
     """The outlet's sources the user may see, newest first, with capture and link health."""
     visible = sources_visible_to(user=user).filter(outlet=outlet)
-    return with_details(visible).order_by("-created_at", "-pk")
+    return source_with_details(visible).order_by("-created_at", "-pk")
 
 
 def outlet_claims(outlet: Outlet, *, user: User) -> QuerySet[Claim]:
     """Distinct claims with evidence from the outlet's sources the user may see, newest first,
     with how many such evidence rows each has."""
-    visible = sources_visible_to(user=user).filter(outlet=outlet).values("pk")
-    evidence = Evidence.objects.filter(source__in=visible)
+    evidence = Evidence.objects.filter(
+        source_visibility_q(user, prefix="source__"), source__outlet=outlet
+    )
     per_claim = (
         evidence.filter(claim=OuterRef("pk"))
         .order_by()
