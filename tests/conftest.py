@@ -154,6 +154,16 @@ def fetch_allowed(settings) -> list[str]:
     return settings.CLAIMTRAIL_FETCH_ALLOW_ADDRESSES
 
 
+@pytest.fixture
+def lab(fetch_allowed, dns):
+    """A local web server on 127.0.0.1 that the fetcher reaches as ``news.example``."""
+    from tests.netlab import LabServer
+
+    dns["news.example"] = ["127.0.0.1"]
+    with LabServer() as server:
+        yield server
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _in_memory_broker():
     """Jobs enqueued on commit by in-process tests go to an in-memory broker nobody consumes;

@@ -4,7 +4,6 @@ sources stay hidden. The claims list's ``evidence_link`` filter is in test_claim
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from unittest import mock
 
@@ -248,13 +247,6 @@ def page(text: str) -> bytes:
 
 FIRST = "A channel says two foreign volunteers died near the front line this week. " * 4
 EDITED = "A channel now says three foreign volunteers died, revising its earlier post. " * 4
-
-
-@pytest.fixture
-def lab(fetch_allowed, dns) -> Iterator[LabServer]:
-    dns["news.example"] = ["127.0.0.1"]
-    with LabServer() as server:
-        yield server
 
 
 def lab_source(actor: User, lab: LabServer, path: str, handler: netlab.Handler) -> Source:

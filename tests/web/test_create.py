@@ -14,7 +14,7 @@ from claims.models import Claim, Claimant, ClaimRelation
 from sources.models import RestrictedSourceAttempt, Snapshot, Source
 from sources.services import RESTRICTED_MESSAGE
 from tests.api.test_snapshots import PDF, stored_files
-from tests.factories import ClaimantFactory, ClaimFactory, SourceFactory
+from tests.factories import ClaimantFactory, ClaimFactory, SourceFactory, signed_in
 from verification.models import Evidence
 
 pytestmark = pytest.mark.django_db
@@ -25,11 +25,6 @@ NEW_SOURCE = reverse("web:source-new")
 
 def text(response) -> str:
     return re.sub(r"\s+", " ", response.content.decode())
-
-
-def signed_in(client, user):
-    client.force_login(user)
-    return client
 
 
 def claim_data(**changes) -> dict:

@@ -18,6 +18,7 @@ from tests.factories import (
     OutletHandleFactory,
     ReliabilityRatingFactory,
     SourceFactory,
+    signed_in,
 )
 
 pytestmark = pytest.mark.django_db
@@ -35,11 +36,6 @@ def action(name: str, outlet: Outlet) -> str:
 
 def text(response) -> str:
     return re.sub(r"\s+", " ", response.content.decode())
-
-
-def signed_in(client, user):
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

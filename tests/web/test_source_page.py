@@ -27,6 +27,7 @@ from tests.factories import (
     ReliabilityRatingFactory,
     SourceFactory,
     assign,
+    signed_in,
 )
 from verification.models import Evidence
 
@@ -62,19 +63,6 @@ def source(editor, outlet) -> Source:
         summary="Relays a Telegram post.",
         sourcing=Source.Sourcing.DERIVED,
     )
-
-
-@pytest.fixture
-def hidden(editor) -> Source:
-    """A sensitive source on no claim of the viewer's or the fact-checker's."""
-    return SourceFactory(
-        is_sensitive=True, created_by=editor, url="https://informant.example/leak", title="Leak"
-    )
-
-
-def signed_in(client, user):
-    client.force_login(user)
-    return client
 
 
 def text(response) -> str:
@@ -163,7 +151,7 @@ def test_citations_in_and_out_link_to_visible_sources_only(client, viewer, sourc
 
     assert f'It quotes <a href="{page(origin)}">Telegram post</a>' in body
     assert f'<a href="{page(relay)}">Magazine piece</a>' in body and "republishes it" in body
-    assert page(hidden) not in body and "Leak" not in body
+    assert page(hidden) not in body and "Informant" not in body
 
 
 def test_every_claim_resting_on_it_is_listed_with_its_stance(client, viewer, source):

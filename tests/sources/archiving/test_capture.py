@@ -49,13 +49,6 @@ def _every_warc_passes_warcio_check(settings) -> Iterator[None]:
             assert_warc_valid(path)
 
 
-@pytest.fixture
-def lab(fetch_allowed, dns) -> Iterator[LabServer]:
-    dns["news.example"] = ["127.0.0.1"]
-    with LabServer() as server:
-        yield server
-
-
 def news_url(lab: LabServer, path: str) -> str:
     return f"http://news.example:{lab.port}{path}"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -31,13 +30,6 @@ def page(text: str, *, stamp: str = "") -> bytes:
 
 FIRST = "A channel says two foreign volunteers died near the front line this week. " * 4
 EDITED = "A channel now says three foreign volunteers died, revising its earlier post. " * 4
-
-
-@pytest.fixture
-def lab(fetch_allowed, dns) -> Iterator[LabServer]:
-    dns["news.example"] = ["127.0.0.1"]
-    with LabServer() as server:
-        yield server
 
 
 def archived_source(actor, lab: LabServer, path: str, handler) -> Source:

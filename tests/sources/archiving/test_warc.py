@@ -8,7 +8,6 @@ import gzip
 import hashlib
 import io
 import zlib
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -20,7 +19,6 @@ from sources.archiving.warc import build_warc
 from sources.models import Snapshot
 from sources.services import source_create
 from tests import netlab
-from tests.netlab import LabServer
 from tests.sources.archiving.warc_checks import assert_warc_valid, warc_records
 
 DOCUMENT = (
@@ -209,13 +207,6 @@ def test_http_1_0_answers_keep_their_protocol():
 
 
 # --- Through a capture ----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def lab(fetch_allowed, dns) -> Iterator[LabServer]:
-    dns["news.example"] = ["127.0.0.1"]
-    with LabServer() as server:
-        yield server
 
 
 @pytest.mark.django_db
