@@ -21,9 +21,10 @@ from tests.factories import (
     EvidenceFactory,
     OutletFactory,
     SourceFactory,
+    verdict_set,
 )
 from verification.models import Evidence, Publication, StatusChange
-from verification.services import claim_status_change, verdict_publish
+from verification.services import verdict_publish
 
 pytestmark = pytest.mark.django_db
 
@@ -47,24 +48,6 @@ def _post(user: User, claim: Claim, action: str, body: dict[str, Any]):
 
 def _field_codes(response, field: str) -> list[str]:
     return [error["code"] for error in response.json()["fields"][field]]
-
-
-def _move(claim: Claim, actor: User, to_status: str) -> None:
-    claim.refresh_from_db()
-    claim_status_change(
-        claim=claim,
-        actor=actor,
-        to_status=to_status,
-        rationale="Checked.",
-        expected_version=claim.version,
-    )
-
-
-def _verdict(claim: Claim, actor: User, verdict: str = Claim.Status.VERIFIED) -> Claim:
-    _move(claim, actor, Claim.Status.IN_REVIEW)
-    _move(claim, actor, verdict)
-    claim.refresh_from_db()
-    return claim
 
 
 def _state(claim: Claim) -> tuple:
@@ -277,7 +260,7 @@ def test_fact_checker_adds_evidence(fact_checker):
 
 
 def test_evidence_on_a_verdict_flags_the_claim_for_review(fact_checker):
-    claim = _verdict(ClaimFactory(), fact_checker)
+    claim = verdict_set(ClaimFactory(), fact_checker)
 
     _post(fact_checker, claim, "evidence", {"source": SourceFactory().pk, "stance": "contradicts"})
 
@@ -641,7 +624,7 @@ def test_viewer_cannot_assign(viewer, fact_checker):
 
 
 def test_editor_publishes_a_verdict_set_by_a_fact_checker(fact_checker, editor):
-    claim = _verdict(ClaimFactory(), fact_checker)
+    claim = verdict_set(ClaimFactory(), fact_checker)
 
     response = _post(editor, claim, "publish", {"public_summary": "Confirmed by records."})
 
@@ -658,7 +641,7 @@ def test_editor_publishes_a_verdict_set_by_a_fact_checker(fact_checker, editor):
 
 
 def test_fact_checker_cannot_publish(fact_checker, other_fact_checker):
-    claim = _verdict(ClaimFactory(), other_fact_checker)
+    claim = verdict_set(ClaimFactory(), other_fact_checker)
     before = _state(claim)
 
     response = _post(fact_checker, claim, "publish", {"public_summary": "Confirmed."})
@@ -668,7 +651,7 @@ def test_fact_checker_cannot_publish(fact_checker, other_fact_checker):
 
 
 def test_editor_cannot_publish_their_own_verdict(editor):
-    claim = _verdict(ClaimFactory(), editor)
+    claim = verdict_set(ClaimFactory(), editor)
     before = _state(claim)
 
     response = _post(editor, claim, "publish", {"public_summary": "Confirmed."})
@@ -680,7 +663,7 @@ def test_editor_cannot_publish_their_own_verdict(editor):
 
 def test_editor_may_publish_their_own_verdict_when_the_desk_allows_it(editor, settings):
     settings.CLAIMTRAIL_ALLOW_SELF_PUBLISH = True
-    claim = _verdict(ClaimFactory(), editor)
+    claim = verdict_set(ClaimFactory(), editor)
 
     response = _post(editor, claim, "publish", {"public_summary": "Confirmed."})
 
@@ -699,7 +682,7 @@ def test_publishing_a_claim_without_a_verdict_is_400(editor):
 
 
 def test_publishing_a_verdict_flagged_for_review_is_400(fact_checker, editor):
-    claim = _verdict(ClaimFactory(), fact_checker)
+    claim = verdict_set(ClaimFactory(), fact_checker)
     Claim.objects.filter(pk=claim.pk).update(needs_review=True)
 
     response = _post(editor, claim, "publish", {"public_summary": "Confirmed."})
@@ -709,7 +692,7 @@ def test_publishing_a_verdict_flagged_for_review_is_400(fact_checker, editor):
 
 
 def test_publishing_without_a_summary_is_400(fact_checker, editor):
-    claim = _verdict(ClaimFactory(), fact_checker)
+    claim = verdict_set(ClaimFactory(), fact_checker)
 
     response = _post(editor, claim, "publish", {"public_summary": "  "})
 
@@ -719,7 +702,7 @@ def test_publishing_without_a_summary_is_400(fact_checker, editor):
 
 
 def test_editor_unpublishes_with_a_reason(fact_checker, editor, other_editor):
-    claim = _verdict(ClaimFactory(), fact_checker)
+    claim = verdict_set(ClaimFactory(), fact_checker)
     verdict_publish(
         claim=claim, actor=editor, public_summary="Confirmed.", expected_version=claim.version
     )
@@ -737,7 +720,7 @@ def test_editor_unpublishes_with_a_reason(fact_checker, editor, other_editor):
 
 
 def test_unpublishing_what_is_not_published_is_400(fact_checker, editor):
-    claim = _verdict(ClaimFactory(), fact_checker)
+    claim = verdict_set(ClaimFactory(), fact_checker)
 
     response = _post(editor, claim, "unpublish", {"reason": "Oops."})
 
@@ -747,7 +730,7 @@ def test_unpublishing_what_is_not_published_is_400(fact_checker, editor):
 
 
 def test_unpublishing_without_a_reason_is_400(fact_checker, editor):
-    claim = _verdict(ClaimFactory(), fact_checker)
+    claim = verdict_set(ClaimFactory(), fact_checker)
 
     response = _post(editor, claim, "unpublish", {})
 
@@ -756,7 +739,7 @@ def test_unpublishing_without_a_reason_is_400(fact_checker, editor):
 
 
 def test_fact_checker_cannot_unpublish(fact_checker, editor):
-    claim = _verdict(ClaimFactory(), fact_checker)
+    claim = verdict_set(ClaimFactory(), fact_checker)
     verdict_publish(
         claim=claim, actor=editor, public_summary="Confirmed.", expected_version=claim.version
     )
@@ -769,7 +752,7 @@ def test_fact_checker_cannot_unpublish(fact_checker, editor):
 
 
 def test_publications_are_the_corrections_log_oldest_first(fact_checker, editor, viewer):
-    claim = _verdict(ClaimFactory(), fact_checker)
+    claim = verdict_set(ClaimFactory(), fact_checker)
     _post(editor, claim, "publish", {"public_summary": "Confirmed."})
     _post(editor, claim, "unpublish", {"reason": "Figure was wrong."})
     _post(editor, claim, "publish", {"public_summary": "Confirmed; figure corrected."})
@@ -791,7 +774,7 @@ def test_publications_are_the_corrections_log_oldest_first(fact_checker, editor,
 
 
 def test_republishing_a_corrected_summary_is_a_new_log_row(fact_checker, editor):
-    claim = _verdict(ClaimFactory(), fact_checker)
+    claim = verdict_set(ClaimFactory(), fact_checker)
     _post(editor, claim, "publish", {"public_summary": "Confirmed."})
 
     again = _post(editor, claim, "publish", {"public_summary": "Confirmed.", "reason": "Same."})

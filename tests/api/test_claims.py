@@ -20,9 +20,10 @@ from tests.factories import (
     EvidenceFactory,
     SourceFactory,
     StatusChangeFactory,
+    status_change,
 )
 from verification.models import Evidence, Publication, StatusChange
-from verification.services import claim_status_change, verdict_publish
+from verification.services import verdict_publish
 
 pytestmark = pytest.mark.django_db
 
@@ -36,17 +37,6 @@ def _url(claim: Claim, action: str = "") -> str:
 def _etag(claim: Claim) -> str:
     claim.refresh_from_db()
     return claim_etag(claim.pk, claim.version)
-
-
-def _move(claim: Claim, actor: User, to_status: str) -> None:
-    claim.refresh_from_db()
-    claim_status_change(
-        claim=claim,
-        actor=actor,
-        to_status=to_status,
-        rationale="Checked.",
-        expected_version=claim.version,
-    )
 
 
 def _field_codes(response, field: str) -> list[str]:
@@ -154,8 +144,8 @@ def test_claims_list_without_a_newsroom_role_is_403(outsider):
 
 def test_claims_list_shows_the_published_verdict(fact_checker, editor):
     claim = ClaimFactory()
-    _move(claim, fact_checker, Claim.Status.IN_REVIEW)
-    _move(claim, fact_checker, Claim.Status.FALSE)
+    status_change(claim, fact_checker, Claim.Status.IN_REVIEW)
+    status_change(claim, fact_checker, Claim.Status.FALSE)
     claim.refresh_from_db()
     verdict_publish(
         claim=claim, actor=editor, public_summary="Not so.", expected_version=claim.version
@@ -198,7 +188,7 @@ def test_claim_detail_with_a_matching_if_none_match_is_304(viewer):
 def test_claim_detail_with_an_old_if_none_match_is_200(viewer, fact_checker):
     claim = ClaimFactory()
     old = _etag(claim)
-    _move(claim, fact_checker, Claim.Status.IN_REVIEW)
+    status_change(claim, fact_checker, Claim.Status.IN_REVIEW)
 
     response = _api(viewer).get(_url(claim), HTTP_IF_NONE_MATCH=old)
 
@@ -444,8 +434,8 @@ def test_status_change_by_a_viewer_is_403_and_writes_nothing(viewer):
 
 def test_history_lists_the_status_changes_oldest_first(viewer, fact_checker):
     claim = ClaimFactory()
-    _move(claim, fact_checker, Claim.Status.IN_REVIEW)
-    _move(claim, fact_checker, Claim.Status.DISPUTED)
+    status_change(claim, fact_checker, Claim.Status.IN_REVIEW)
+    status_change(claim, fact_checker, Claim.Status.DISPUTED)
 
     response = _api(viewer).get(_url(claim, "history"))
 
@@ -492,8 +482,8 @@ def published(fact_checker, other_fact_checker, editor) -> Published:
     evidence = EvidenceFactory(
         claim=claim, source=SourceFactory(sourcing=Source.Sourcing.ORIGINAL), added_by=fact_checker
     )
-    _move(claim, fact_checker, Claim.Status.IN_REVIEW)
-    _move(claim, fact_checker, Claim.Status.VERIFIED)
+    status_change(claim, fact_checker, Claim.Status.IN_REVIEW)
+    status_change(claim, fact_checker, Claim.Status.VERIFIED)
     claim.refresh_from_db()
     verdict_publish(
         claim=claim, actor=editor, public_summary="Confirmed.", expected_version=claim.version

@@ -13,16 +13,12 @@ from tests.factories import (
     OutletFactory,
     OutletHandleFactory,
     ReliabilityRatingFactory,
+    row_counts,
 )
 
 pytestmark = pytest.mark.django_db
 
 OUTLETS = "/api/v1/outlets/"
-MODELS = (Outlet, OutletDomain, OutletHandle, ReliabilityRating)
-
-
-def row_counts() -> dict[str, int]:
-    return {model.__name__: model.objects.count() for model in MODELS}
 
 
 def names(response) -> list[str]:

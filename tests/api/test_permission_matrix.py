@@ -36,8 +36,9 @@ from tests.factories import (
     OutletFactory,
     SourceFactory,
     grant,
+    verdict_set,
 )
-from verification.services import claim_status_change, verdict_publish
+from verification.services import verdict_publish
 
 pytestmark = pytest.mark.django_db
 
@@ -153,17 +154,7 @@ def send(client: APIClient, method: str, call: Call) -> Any:
 
 def with_verdict(claim: Claim, actor: User) -> Claim:
     """The claim moved to a verdict (verified) by ``actor``, through the workflow."""
-    for to_status in (Claim.Status.IN_REVIEW, Claim.Status.VERIFIED):
-        claim.refresh_from_db()
-        claim_status_change(
-            claim=claim,
-            actor=actor,
-            to_status=to_status,
-            rationale="Checked.",
-            expected_version=claim.version,
-        )
-    claim.refresh_from_db()
-    return claim
+    return verdict_set(claim, actor)
 
 
 def published(claim: Claim, cast: Cast) -> Claim:

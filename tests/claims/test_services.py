@@ -17,16 +17,11 @@ from claims.services import (
     claimant_create,
     claimant_update,
 )
-from tests.factories import ClaimantFactory, ClaimFactory, ClaimRelationFactory
+from tests.factories import ClaimantFactory, ClaimFactory, ClaimRelationFactory, row_counts
 
 pytestmark = pytest.mark.django_db
 
 TEXT = "At least 155 Chinese citizens are fighting in the Russian army."
-
-
-def row_counts() -> dict[str, int]:
-    models = (Claim, Claimant, ClaimRelation, Tag, Claim.tags.through)
-    return {model.__name__: model.objects.count() for model in models}
 
 
 def error_code(exc: ValidationError, field: str) -> str | None:

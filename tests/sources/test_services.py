@@ -22,15 +22,10 @@ from tests.factories import (
     OutletFactory,
     OutletHandleFactory,
     SourceFactory,
+    row_counts,
 )
 
 pytestmark = pytest.mark.django_db
-
-MODELS = (Outlet, OutletDomain, OutletHandle, ReliabilityRating, Source, Citation)
-
-
-def row_counts() -> dict[str, int]:
-    return {model.__name__: model.objects.count() for model in MODELS}
 
 
 def error_code(exc: ValidationError, field: str) -> str | None:

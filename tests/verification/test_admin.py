@@ -33,9 +33,10 @@ from tests.factories import (
     SourceFactory,
     UserFactory,
     grant,
+    move,
 )
 from verification.models import Evidence, Publication, StatusChange
-from verification.services import claim_status_change, evidence_add, verdict_publish
+from verification.services import evidence_add, verdict_publish
 
 OUR_MODELS = [
     model
@@ -69,20 +70,6 @@ def shown_form_data(response: Any) -> dict[str, Any]:
     return data
 
 
-def advance(claim: Claim, actor: Any, *statuses: str) -> Claim:
-    for status in statuses:
-        claim.refresh_from_db()
-        claim_status_change(
-            claim=claim,
-            actor=actor,
-            to_status=status,
-            rationale=f"To {status}.",
-            expected_version=claim.version,
-        )
-    claim.refresh_from_db()
-    return claim
-
-
 def add_evidence(claim: Claim, actor: Any, source: Source, stance: str = "asserts") -> Evidence:
     claim.refresh_from_db()
     return evidence_add(
@@ -105,7 +92,7 @@ def populate(fact_checker: Any, editor: Any, n: int = 0) -> None:
     other = claim_create(actor=fact_checker, text=f"Bridge {n} stayed open.")
     claim_relation_create(actor=fact_checker, from_claim=claim, to_claim=other, kind="contradicts")
     add_evidence(claim, fact_checker, citation.citing)
-    advance(claim, fact_checker, "in_review", "verified")
+    move(claim, fact_checker, "in_review", "verified")
     verdict_publish(
         claim=claim, actor=editor, public_summary="Confirmed.", expected_version=claim.version
     )
@@ -578,7 +565,7 @@ def test_audit_rows_offer_no_bulk_delete(client, editor, one_of_each, model):
 @pytest.fixture
 def verified_claim(fact_checker, claim) -> Claim:
     add_evidence(claim, fact_checker, SourceFactory())
-    return advance(claim, fact_checker, "in_review", "verified")
+    return move(claim, fact_checker, "in_review", "verified")
 
 
 def test_claim_page_links_editors_to_publishing(client, editor, verified_claim):
@@ -610,7 +597,7 @@ def test_editor_publishes_the_verdict_through_the_publication_form(client, edito
 
 
 def test_publishing_a_verdict_you_set_is_a_form_error(client, editor, claim):
-    advance(claim, editor, "in_review", "false")
+    move(claim, editor, "in_review", "false")
     client.force_login(editor)
     data = {
         "claim": claim.pk,

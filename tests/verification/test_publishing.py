@@ -8,11 +8,16 @@ from django.db import IntegrityError, transaction
 
 from claims.models import Claim
 from config.append_only import AppendOnlyError
-from tests.factories import ClaimFactory, PublicationFactory, SourceFactory
+from tests.factories import (
+    ClaimFactory,
+    PublicationFactory,
+    SourceFactory,
+    status_change,
+    verdict_set,
+)
 from verification.models import Evidence, Publication, StatusChange
 from verification.selectors import claim_publications, claim_published
 from verification.services import (
-    claim_status_change,
     evidence_add,
     verdict_publish,
     verdict_unpublish,
@@ -23,27 +28,6 @@ pytestmark = pytest.mark.django_db
 
 def _codes(exc: ValidationError, field: str) -> list[str]:
     return [error.code for error in exc.error_dict[field]]
-
-
-def _move(claim: Claim, actor, to_status: str) -> StatusChange:
-    claim.refresh_from_db()
-    return claim_status_change(
-        claim=claim,
-        actor=actor,
-        to_status=to_status,
-        rationale="Checked.",
-        expected_version=claim.version,
-    )
-
-
-def _verdict(claim: Claim, actor, verdict: str = Claim.Status.VERIFIED, *, reviewer=None) -> Claim:
-    """``reviewer`` (default ``actor``) takes the claim into review; ``actor`` sets the verdict."""
-    claim.refresh_from_db()
-    if claim.status != Claim.Status.IN_REVIEW:
-        _move(claim, reviewer or actor, Claim.Status.IN_REVIEW)
-    _move(claim, actor, verdict)
-    claim.refresh_from_db()
-    return claim
 
 
 def _publish(claim: Claim, actor, summary: str = "Confirmed by crossing records.") -> Publication:
@@ -67,7 +51,7 @@ def _state(claim: Claim) -> tuple:
 
 @pytest.fixture
 def verdict(fact_checker) -> Claim:
-    return _verdict(ClaimFactory(), fact_checker)
+    return verdict_set(ClaimFactory(), fact_checker)
 
 
 # --- Publishing --------------------------------------------------------------------------------
@@ -92,7 +76,7 @@ def test_editor_publishes_a_verdict_set_by_a_fact_checker(verdict, editor):
 
 @pytest.mark.parametrize("verdict_status", sorted(Claim.VERDICTS))
 def test_every_verdict_can_be_published(fact_checker, editor, verdict_status):
-    claim = _verdict(ClaimFactory(), fact_checker, verdict_status)
+    claim = verdict_set(ClaimFactory(), fact_checker, verdict_status)
 
     assert _publish(claim, editor).verdict == verdict_status
 
@@ -112,7 +96,7 @@ def test_publishing_needs_the_editor_role(request, verdict, role):
 def test_only_a_verdict_can_be_published(fact_checker, editor, status):
     claim = ClaimFactory()
     if status == Claim.Status.IN_REVIEW:
-        _move(claim, fact_checker, status)
+        status_change(claim, fact_checker, status)
     before = _state(claim)
 
     with pytest.raises(ValidationError) as exc:
@@ -162,7 +146,7 @@ def test_a_public_summary_with_nul_bytes_is_refused(verdict, editor):
 
 
 def test_editor_cannot_publish_a_verdict_they_set_themselves(editor):
-    claim = _verdict(ClaimFactory(), editor)
+    claim = verdict_set(ClaimFactory(), editor)
     before = _state(claim)
 
     with pytest.raises(PermissionDenied):
@@ -172,13 +156,13 @@ def test_editor_cannot_publish_a_verdict_they_set_themselves(editor):
 
 
 def test_another_editor_publishes_an_editors_verdict(editor, other_editor):
-    claim = _verdict(ClaimFactory(), editor)
+    claim = verdict_set(ClaimFactory(), editor)
 
     assert _publish(claim, other_editor).actor == other_editor
 
 
 def test_editor_who_only_took_the_claim_into_review_may_publish_its_verdict(fact_checker, editor):
-    claim = _verdict(ClaimFactory(), fact_checker, reviewer=editor)
+    claim = verdict_set(ClaimFactory(), fact_checker, reviewer=editor)
 
     assert _publish(claim, editor).verdict == Claim.Status.VERIFIED
 
@@ -186,7 +170,7 @@ def test_editor_who_only_took_the_claim_into_review_may_publish_its_verdict(fact
 def test_editor_who_set_the_verdict_after_another_opened_the_review_may_not_publish(
     fact_checker, editor
 ):
-    claim = _verdict(ClaimFactory(), editor, reviewer=fact_checker)
+    claim = verdict_set(ClaimFactory(), editor, reviewer=fact_checker)
 
     with pytest.raises(PermissionDenied):
         _publish(claim, editor)
@@ -194,7 +178,7 @@ def test_editor_who_set_the_verdict_after_another_opened_the_review_may_not_publ
 
 def test_self_publishing_is_allowed_when_the_setting_relaxes_four_eyes(settings, editor):
     settings.CLAIMTRAIL_ALLOW_SELF_PUBLISH = True
-    claim = _verdict(ClaimFactory(), editor)
+    claim = verdict_set(ClaimFactory(), editor)
 
     publication = _publish(claim, editor)
 
@@ -306,7 +290,7 @@ def test_republishing_after_an_unpublish_is_recorded(verdict, editor):
 def test_published_verdict_stays_visible_while_the_claim_is_reopened(verdict, fact_checker, editor):
     published = _publish(verdict, editor)
 
-    _move(verdict, fact_checker, Claim.Status.IN_REVIEW)
+    status_change(verdict, fact_checker, Claim.Status.IN_REVIEW)
 
     assert claim_published(claim=verdict) == published
     with pytest.raises(ValidationError):
@@ -317,8 +301,8 @@ def test_a_new_verdict_after_reopening_is_published_with_its_own_audit_row(
     verdict, fact_checker, editor
 ):
     first = _publish(verdict, editor, summary="Confirmed.")
-    _move(verdict, fact_checker, Claim.Status.IN_REVIEW)
-    _verdict(verdict, fact_checker, Claim.Status.MISLEADING)
+    status_change(verdict, fact_checker, Claim.Status.IN_REVIEW)
+    verdict_set(verdict, fact_checker, Claim.Status.MISLEADING)
 
     second = _publish(verdict, editor, summary="Confirmed.")
 
@@ -336,8 +320,8 @@ def test_claim_without_publications_has_none_published_and_an_empty_log():
 
 
 def test_publications_of_other_claims_are_not_in_the_log(fact_checker, editor):
-    claim = _verdict(ClaimFactory(), fact_checker)
-    other = _verdict(ClaimFactory(), fact_checker)
+    claim = verdict_set(ClaimFactory(), fact_checker)
+    other = verdict_set(ClaimFactory(), fact_checker)
     _publish(other, editor)
 
     assert claim_published(claim=claim) is None

@@ -18,6 +18,7 @@ from tests.factories import (
     SourceFactory,
     StatusChangeFactory,
     UserFactory,
+    status_change,
 )
 from verification.models import Evidence, Publication, StatusChange
 from verification.selectors import claim_history
@@ -50,17 +51,6 @@ def _claim_in(status: str, **kwargs: Any) -> Claim:
     Claim.objects.filter(pk=claim.pk).update(status=status)
     claim.refresh_from_db()
     return claim
-
-
-def _move(claim: Claim, actor, to_status: str, rationale: str = "Checked.") -> StatusChange:
-    claim.refresh_from_db()
-    return claim_status_change(
-        claim=claim,
-        actor=actor,
-        to_status=to_status,
-        rationale=rationale,
-        expected_version=claim.version,
-    )
 
 
 def _codes(exc: ValidationError, field: str) -> list[str]:
@@ -179,7 +169,7 @@ def test_moving_a_claim_to_its_own_status_is_refused(fact_checker, status):
     before = _claim_state(claim)
 
     with pytest.raises(ValidationError) as exc:
-        _move(claim, fact_checker, status)
+        status_change(claim, fact_checker, status)
 
     assert _codes(exc.value, "to_status") == ["invalid_transition"]
     _assert_nothing_written(claim, before)
@@ -191,7 +181,7 @@ def test_status_change_without_rationale_is_refused(fact_checker, rationale):
     before = _claim_state(claim)
 
     with pytest.raises(ValidationError) as exc:
-        _move(claim, fact_checker, Claim.Status.IN_REVIEW, rationale=rationale)
+        status_change(claim, fact_checker, Claim.Status.IN_REVIEW, rationale=rationale)
 
     assert _codes(exc.value, "rationale") == ["required"]
     _assert_nothing_written(claim, before)
@@ -202,7 +192,7 @@ def test_status_change_with_nul_byte_in_rationale_is_refused(fact_checker):
     before = _claim_state(claim)
 
     with pytest.raises(ValidationError) as exc:
-        _move(claim, fact_checker, Claim.Status.IN_REVIEW, rationale="Looks\x00 fine.")
+        status_change(claim, fact_checker, Claim.Status.IN_REVIEW, rationale="Looks\x00 fine.")
 
     assert _codes(exc.value, "rationale") == ["control_characters"]
     _assert_nothing_written(claim, before)
@@ -212,7 +202,7 @@ def test_status_change_with_overlong_rationale_is_refused(fact_checker):
     claim = ClaimFactory()
 
     with pytest.raises(ValidationError) as exc:
-        _move(claim, fact_checker, Claim.Status.IN_REVIEW, rationale="x" * 5001)
+        status_change(claim, fact_checker, Claim.Status.IN_REVIEW, rationale="x" * 5001)
 
     assert _codes(exc.value, "rationale") == ["max_length"]
 
@@ -223,7 +213,7 @@ def test_status_change_to_unknown_status_is_refused(fact_checker, to_status):
     before = _claim_state(claim)
 
     with pytest.raises(ValidationError) as exc:
-        _move(claim, fact_checker, to_status)
+        status_change(claim, fact_checker, to_status)
 
     assert _codes(exc.value, "to_status") == ["invalid_choice"]
     _assert_nothing_written(claim, before)
@@ -235,7 +225,7 @@ def test_status_change_to_unknown_status_is_refused(fact_checker, to_status):
 def test_status_change_writes_exactly_one_audit_row_with_its_change(fact_checker):
     claim = ClaimFactory()
 
-    change = _move(claim, fact_checker, Claim.Status.IN_REVIEW, rationale="  Taking it.  ")
+    change = status_change(claim, fact_checker, Claim.Status.IN_REVIEW, rationale="  Taking it.  ")
 
     claim.refresh_from_db()
     row = StatusChange.objects.get(claim=claim)
@@ -253,11 +243,11 @@ def test_audit_row_records_the_evidence_standing_at_that_moment(fact_checker):
     first = EvidenceFactory(claim=claim, credibility=2)
     second = EvidenceFactory(claim=claim, stance=Evidence.Stance.CONTRADICTS, credibility=5)
     first_id = first.pk
-    _move(claim, fact_checker, Claim.Status.IN_REVIEW)
+    status_change(claim, fact_checker, Claim.Status.IN_REVIEW)
     claim.refresh_from_db()
     evidence_delete(evidence=first, actor=fact_checker, expected_version=claim.version)
 
-    verdict = _move(claim, fact_checker, Claim.Status.DISPUTED)
+    verdict = status_change(claim, fact_checker, Claim.Status.DISPUTED)
 
     opening = StatusChange.objects.get(claim=claim, to_status=Claim.Status.IN_REVIEW)
     assert opening.evidence_snapshot == [
@@ -279,10 +269,10 @@ def test_audit_row_records_the_evidence_standing_at_that_moment(fact_checker):
 
 def test_audit_trail_chains_from_status_to_status(fact_checker, other_fact_checker):
     claim = ClaimFactory()
-    _move(claim, fact_checker, Claim.Status.IN_REVIEW)
-    _move(claim, fact_checker, Claim.Status.VERIFIED)
-    _move(claim, other_fact_checker, Claim.Status.IN_REVIEW, rationale="Reopened.")
-    _move(claim, other_fact_checker, Claim.Status.FALSE)
+    status_change(claim, fact_checker, Claim.Status.IN_REVIEW)
+    status_change(claim, fact_checker, Claim.Status.VERIFIED)
+    status_change(claim, other_fact_checker, Claim.Status.IN_REVIEW, rationale="Reopened.")
+    status_change(claim, other_fact_checker, Claim.Status.FALSE)
 
     history = list(claim_history(claim=claim))
 
@@ -300,7 +290,7 @@ def test_status_change_refused_after_the_lock_leaves_no_audit_row(fact_checker):
     before = _claim_state(claim)
 
     with pytest.raises(ValidationError):
-        _move(claim, fact_checker, Claim.Status.UNVERIFIABLE, rationale="bad\x00")
+        status_change(claim, fact_checker, Claim.Status.UNVERIFIABLE, rationale="bad\x00")
     with pytest.raises(StaleVersionError):
         claim_status_change(
             claim=claim,
@@ -317,14 +307,14 @@ def test_status_change_clears_the_review_flag(fact_checker):
     claim = _claim_in(Claim.Status.VERIFIED)
     Claim.objects.filter(pk=claim.pk).update(needs_review=True)
 
-    _move(claim, fact_checker, Claim.Status.IN_REVIEW, rationale="New evidence.")
+    status_change(claim, fact_checker, Claim.Status.IN_REVIEW, rationale="New evidence.")
 
     claim.refresh_from_db()
     assert claim.needs_review is False
 
 
 def test_audit_row_is_append_only(fact_checker):
-    change = _move(ClaimFactory(), fact_checker, Claim.Status.IN_REVIEW)
+    change = status_change(ClaimFactory(), fact_checker, Claim.Status.IN_REVIEW)
 
     change.rationale = "Rewritten history."
     with pytest.raises(AppendOnlyError):
@@ -352,8 +342,8 @@ def published_claim(fact_checker, editor) -> Claim:
     """A verdict with evidence, published by an editor: every write below could apply to it."""
     claim = ClaimFactory()
     EvidenceFactory(claim=claim, added_by=fact_checker)
-    _move(claim, fact_checker, Claim.Status.IN_REVIEW)
-    _move(claim, fact_checker, Claim.Status.VERIFIED)
+    status_change(claim, fact_checker, Claim.Status.IN_REVIEW)
+    status_change(claim, fact_checker, Claim.Status.VERIFIED)
     claim.refresh_from_db()
     verdict_publish(
         claim=claim, actor=editor, public_summary="Confirmed.", expected_version=claim.version
@@ -463,7 +453,7 @@ def test_second_writer_with_the_same_version_is_refused(fact_checker, other_fact
 def test_moving_to_in_review_assigns_an_unassigned_claim_to_the_actor(fact_checker):
     claim = ClaimFactory()
 
-    _move(claim, fact_checker, Claim.Status.IN_REVIEW)
+    status_change(claim, fact_checker, Claim.Status.IN_REVIEW)
 
     claim.refresh_from_db()
     assert claim.assignee == fact_checker
@@ -472,7 +462,7 @@ def test_moving_to_in_review_assigns_an_unassigned_claim_to_the_actor(fact_check
 def test_moving_to_in_review_keeps_an_existing_assignee(fact_checker, other_fact_checker):
     claim = ClaimFactory(assignee=other_fact_checker)
 
-    _move(claim, fact_checker, Claim.Status.IN_REVIEW)
+    status_change(claim, fact_checker, Claim.Status.IN_REVIEW)
 
     claim.refresh_from_db()
     assert claim.assignee == other_fact_checker
@@ -481,7 +471,7 @@ def test_moving_to_in_review_keeps_an_existing_assignee(fact_checker, other_fact
 def test_reaching_a_verdict_does_not_assign(fact_checker):
     claim = _claim_in(Claim.Status.IN_REVIEW)
 
-    _move(claim, fact_checker, Claim.Status.FALSE)
+    status_change(claim, fact_checker, Claim.Status.FALSE)
 
     claim.refresh_from_db()
     assert claim.assignee is None

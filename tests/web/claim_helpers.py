@@ -18,32 +18,12 @@ from tests.factories import (
     SourceFactory,
 )
 from verification.models import Evidence
-from verification.services import claim_status_change
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def claim_url(claim: Claim, name: str = "claim-detail") -> str:
     return reverse(f"web:{name}", args=[claim.pk])
-
-
-def move(claim: Claim, actor: User, *statuses: str) -> Claim:
-    """Move a claim through ``statuses`` with the services, as ``actor``."""
-    for status in statuses:
-        claim.refresh_from_db()
-        claim_status_change(
-            claim=claim,
-            actor=actor,
-            to_status=status,
-            rationale=f"Moving to {status}.",
-            expected_version=claim.version,
-        )
-    claim.refresh_from_db()
-    return claim
-
-
-def verdict(claim: Claim, actor: User, status: str = Claim.Status.VERIFIED) -> Claim:
-    return move(claim, actor, Claim.Status.IN_REVIEW, status)
 
 
 def snapshot(source: Source, status: str, **fields) -> Snapshot:

@@ -11,8 +11,9 @@ from django.contrib.auth.models import User
 from claims.models import Claim, ClaimRelation
 from sources.models import RestrictedSourceAttempt, Snapshot, Source
 from sources.services import RESTRICTED_MESSAGE
-from tests.factories import ClaimFactory, SourceFactory
-from tests.web.claim_helpers import HTMX, claim_url, move, verdict
+from tests.factories import ClaimFactory, SourceFactory, move
+from tests.factories import verdict_set as verdict
+from tests.web.claim_helpers import HTMX, claim_url
 from verification.models import Evidence, Publication, StatusChange
 from verification.services import claim_status_change, verdict_publish
 

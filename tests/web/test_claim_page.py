@@ -22,14 +22,14 @@ from tests.factories import (
     ReliabilityRatingFactory,
     SourceFactory,
     TagFactory,
+    move,
 )
+from tests.factories import verdict_set as verdict
 from tests.web.claim_helpers import (
     HTMX,
     claim_url,
     claim_with_evidence,
-    move,
     snapshot,
-    verdict,
 )
 from verification.models import Evidence
 from verification.services import evidence_add, verdict_publish, verdict_unpublish
