@@ -174,7 +174,10 @@ def test_fact_checker_creates_an_outlet_with_normalized_domains_and_handles(fact
 
 
 def test_outlet_create_by_an_editor_is_allowed(editor):
-    assert api(editor).post(OUTLETS, {"name": "Wire"}, format="json").status_code == 201
+    response = api(editor).post(OUTLETS, {"name": "Wire"}, format="json")
+
+    assert response.status_code == 201
+    assert Outlet.objects.get(pk=response.json()["id"]).name == "Wire"
 
 
 @pytest.mark.parametrize("role", ["viewer", "outsider"])
