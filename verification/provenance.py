@@ -34,9 +34,8 @@ from django.db import connection
 
 from claims.models import Claim
 from sources.models import Citation, Outlet, Source
-from sources.selectors import SourceAccess, source_access
+from sources.selectors import SourceAccess, User, source_access
 from verification.models import Evidence
-from verification.selectors import User
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ version at once.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import fields
 from typing import Any
 
 from django.contrib import messages
@@ -39,19 +40,22 @@ from verification.forms.claim import (
     assign_candidates,
 )
 from verification.forms.common import add_service_errors, as_id
-from verification.selectors import User
+from verification.provenance_svg import provenance_picture
+from verification.selectors import (
+    ClaimPage,
+    User,
+    claim_page,
+    claim_suggestions,
+    conflict_for,
+    source_suggestions,
+)
 from verification.services import (
     claim_assign,
     claim_status_change,
     evidence_add,
     verdict_publish,
+    verdict_publish_check,
     verdict_unpublish,
-)
-from verification.views.claim_page import (
-    claim_page,
-    claim_suggestions,
-    conflict_for,
-    source_suggestions,
 )
 from verification.views.common import is_htmx, newsroom_required, render_page
 
@@ -111,10 +115,11 @@ def _render_claim(
     status: int = 200,
 ) -> HttpResponse:
     try:
-        context = claim_page(claim_id=claim_id, user=request.user)
+        page = claim_page(claim_id=claim_id, user=request.user)
     except Claim.DoesNotExist as exc:
         raise Http404("No such claim.") from exc
-    claim = context["claim"]
+    claim = page.claim
+    context = {field.name: getattr(page, field.name) for field in fields(page)}
     forms = _forms(request, claim, given or {})
     source_q = request.GET.get("source_q", "").strip()[:200]
     claim_q = request.GET.get("claim_q", "").strip()[:200]
@@ -142,9 +147,23 @@ def _render_claim(
             ),
             "picked_source_id": picked_source.pk if picked_source else None,
             "picked_claim_id": picked_claim.pk if picked_claim else None,
+            "picture": provenance_picture(page.provenance, element_id=f"provenance-{claim.pk}"),
+            "publish_refusal": _publish_refusal(page, request.user) if "publish" in forms else "",
         }
     )
     return render_page(request, PAGE, context, partial=PARTIAL, status=status)
+
+
+def _publish_refusal(page: ClaimPage, user: User) -> str:
+    """Why ``verdict_publish`` would refuse this editor now ("" if it would not): shown instead of
+    the form. The service asks the same check again when the form is sent."""
+    try:
+        verdict_publish_check(claim=page.claim, actor=user, history=page.history)
+    except ValidationError as exc:
+        return " ".join(exc.messages)
+    except PermissionDenied as exc:
+        return str(exc)
+    return ""
 
 
 def _with_picked(results: list[Any], picked: Any) -> list[Any]:
