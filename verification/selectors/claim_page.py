@@ -11,8 +11,10 @@ count, no chain and no timeline entry.
 from __future__ import annotations
 
 import contextlib
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import Any
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
@@ -26,6 +28,7 @@ from sources.selectors import source_visibility_q, sources_visible_to
 from verification.forms.common import as_id
 from verification.models import Evidence, Publication, StatusChange
 from verification.provenance import Provenance, claim_provenance
+from verification.provenance_svg import Chain, all_chains
 from verification.selectors.claims import User, claim_evidence, claim_history, claim_publications
 from verification.workflow import next_statuses, transition_role
 
@@ -37,6 +40,8 @@ SNAPSHOT_FIELDS = (
     "id", "source_id", "status", "form", "attempts", "error_code", "error_message", "warc",
     "file", "created_at", "finished_at", "retry_at",
 )  # fmt: skip
+# A history entry for evidence added at once names up to this many rows, else counts them.
+EVIDENCE_BATCH_LISTED = 10
 # A change recorded this close to the claim's last save is taken to be that save.
 SAME_MOMENT = timedelta(seconds=2)
 
@@ -166,7 +171,37 @@ def timeline(
             }
         )
     events.sort(key=lambda event: (event["at"], event["order"]), reverse=True)
-    return events
+    return _evidence_batches(events)
+
+
+def _evidence_batches(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Evidence one person added in the same minute, one after the other, as one entry."""
+    merged: list[dict[str, Any]] = []
+    for event in events:
+        last = merged[-1] if merged else None
+        if (
+            event["type"] == "evidence"
+            and last is not None
+            and last["type"] == "evidence"
+            and last["actor"] == event["actor"]
+            and last["at"].replace(second=0, microsecond=0)
+            == event["at"].replace(second=0, microsecond=0)
+        ):
+            last["rows"].append(event["row"])
+            continue
+        if event["type"] == "evidence":
+            event = {**event, "rows": [event["row"]]}
+        merged.append(event)
+    for event in merged:
+        # A long batch is told by its numbers per stance; each row says when it was added.
+        rows = event.get("rows", ())
+        counts = Counter(row.stance for row in rows)
+        event["stance_counts"] = (
+            [(stance, counts[stance]) for stance in Evidence.Stance.values if counts[stance]]
+            if len(rows) > EVIDENCE_BATCH_LISTED
+            else []
+        )
+    return merged
 
 
 def allowed_transitions(*, claim: Claim, user: User) -> list[tuple[str, str]]:
@@ -266,6 +301,15 @@ def claim_page(*, claim_id: int, user: User) -> ClaimPage:
         provenance=claim_provenance(claim=claim, user=user),
         transitions=allowed_transitions(claim=claim, user=user),
     )
+
+
+def claim_chains(*, claim_id: int, user: User, limit: int) -> tuple[Claim, Provenance, list[Chain]]:
+    """The claim, its provenance and its citation chains in words, the first ``limit`` + 1 of
+    them (a dense graph has more paths than anyone could read: one more says there are more).
+    Raises Claim.DoesNotExist."""
+    claim = Claim.objects.get(pk=claim_id)
+    provenance = claim_provenance(claim=claim, user=user)
+    return claim, provenance, list(islice(all_chains(provenance), limit + 1))
 
 
 # --- Suggestions for the pickers --------------------------------------------------------------

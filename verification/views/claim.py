@@ -44,6 +44,7 @@ from verification.provenance_svg import provenance_picture
 from verification.selectors import (
     ClaimPage,
     User,
+    claim_chains,
     claim_page,
     claim_suggestions,
     conflict_for,
@@ -58,6 +59,7 @@ from verification.services import (
     verdict_unpublish,
 )
 from verification.views.common import is_htmx, newsroom_required, render_page
+from verification.views.paging import paginate
 
 PAGE = "verification/claim/detail.html"
 PARTIAL = "verification/claim/_page.html"
@@ -176,6 +178,37 @@ def _with_picked(results: list[Any], picked: Any) -> list[Any]:
 @require_GET
 def claim_detail(request: HttpRequest, claim_id: int) -> HttpResponse:
     return _render_claim(request, claim_id)
+
+
+CHAINS_PER_PAGE = 50
+CHAINS_LISTED = 2000  # pages of chains stop here: the provenance API has the whole graph
+
+
+@newsroom_required()
+@require_GET
+def claim_chains_list(request: HttpRequest, claim_id: int) -> HttpResponse:
+    """Every citation chain of the claim in words, a page at a time (the claim page lists the
+    first ones)."""
+    try:
+        claim, provenance, chains = claim_chains(
+            claim_id=claim_id, user=request.user, limit=CHAINS_LISTED
+        )
+    except Claim.DoesNotExist as exc:
+        raise Http404("No such claim.") from exc
+    context = {
+        "nav": "claim",
+        "claim": claim,
+        "provenance": provenance,
+        "paging": paginate(request, chains[:CHAINS_LISTED], per_page=CHAINS_PER_PAGE),
+        "chains_unlisted": len(chains) > CHAINS_LISTED,
+        "chains_listed": min(len(chains), CHAINS_LISTED),
+    }
+    return render_page(
+        request,
+        "verification/claim/chains.html",
+        context,
+        partial="verification/claim/_chains_list.html",
+    )
 
 
 # --- Suggestions (htmx pickers; the page does the same without JavaScript) ----------------------
