@@ -39,8 +39,8 @@ from config.api import (
     paginated_response,
 )
 from sources.apis.sources import SourceSerializer, source_data
+from sources.archiving.policy import CaptureRetry
 from sources.archiving.services import (
-    CaptureRetry,
     snapshot_capture,
     snapshot_recapture,
     snapshot_upload,
