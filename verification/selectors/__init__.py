@@ -1,7 +1,8 @@
 """Reads that join claims with their evidence and sources; the access rule is
 ``sources.selectors.source_access``, applied to every evidence row read here.
 
-``claims``: claim lists, details, evidence, history and publications. ``claim_page``: what the
+``claims``: claim lists, details, evidence, history and publications, and the claims resting on
+a source or an outlet. ``claim_page``: what the
 desk's claim page shows, its pickers' suggestions and the conflict a stale form is told about.
 """
 
@@ -24,6 +25,8 @@ from verification.selectors.claims import (
     claim_publications,
     claim_published,
     claim_status_counts,
+    outlet_claims,
+    source_evidence,
 )
 
 __all__ = [
@@ -42,5 +45,7 @@ __all__ = [
     "claim_status_counts",
     "claim_suggestions",
     "conflict_for",
+    "outlet_claims",
+    "source_evidence",
     "source_suggestions",
 ]
