@@ -30,12 +30,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 
 from claims.models import Claim
 from sources.models import Citation, Outlet, Source
-from sources.selectors import SourceAccess, source_access
+from sources.selectors import SourceAccess, User, source_access
 from verification.models import Evidence
-from verification.selectors import User
 
 
 @dataclass(frozen=True)
@@ -129,8 +129,8 @@ def claim_provenance(
 ) -> Provenance:
     """The provenance graph of a claim's evidence and its independent origins per stance.
 
-    One query for the evidence, one for its ``via`` scoping, one per level of citations walked,
-    one for the sources' details and one for their outlets with current grades.
+    Three queries however deep the chains and however much evidence: the evidence, the walk (one
+    recursive query bringing the sources' details too) and the outlets with current grades.
     """
     max_depth = settings.CLAIMTRAIL_PROVENANCE_MAX_DEPTH if max_depth is None else max_depth
     original = Source.Sourcing.ORIGINAL
@@ -138,25 +138,13 @@ def claim_provenance(
     evidence = list(
         Evidence.objects.filter(access.q("source__"), claim=claim)
         .order_by("stance", "pk")
-        .values_list("pk", "source_id", "stance", "credibility", "source__sourcing")
+        .values_list("pk", "source_id", "stance", "credibility")
     )
-    # The walk needs only ids and sourcing; the nodes' details are loaded once at the end.
-    scope = _via_scope(claim_ids=[claim.pk], access=access).get(claim.pk, {})
-    walk = _walk(
-        sourcing={row[1]: row[4] for row in evidence},
-        access=access,
-        max_depth=max_depth,
-        scope=scope,
-    )
-    sourcing, out_edges, edges = walk.sourcing, walk.out_edges, walk.edges
+    walk = _walk(claim_ids=[claim.pk], access=access, max_depth=max_depth, scoped=True)
+    # Evidence removed between the two reads is simply not there yet or any more.
+    evidence = [row for row in evidence if row[1] in walk.nodes]
+    nodes, out_edges = walk.nodes, walk.out_edges
     truncated = bool(walk.unexpanded)
-
-    nodes: dict[int, dict[str, Any]] = {
-        row["id"]: row
-        for row in Source.objects.filter(pk__in=list(sourcing)).values(
-            "id", "title", "url", "kind", "sourcing", "outlet_id"
-        )
-    }
     outlets = {
         outlet.pk: outlet
         for outlet in Outlet.objects.with_current_grade().filter(
@@ -165,14 +153,14 @@ def claim_provenance(
     }
 
     def is_origin(sid: int) -> bool:
-        return sourcing[sid] == original
+        return nodes[sid]["sourcing"] == original
 
     def is_dead_end(sid: int) -> bool:
         # Not original, nothing recorded upstream (or not walked: past the depth limit).
         return not is_origin(sid) and not out_edges.get(sid)
 
     traces: list[EvidenceTrace] = []
-    for evidence_id, source_id, stance, credibility, _ in evidence:
+    for evidence_id, source_id, stance, credibility in evidence:
         origins, unknown = _trace(source_id, out_edges.get, is_origin, is_dead_end)
         traces.append(
             EvidenceTrace(
@@ -209,7 +197,7 @@ def claim_provenance(
     return Provenance(
         claim_id=claim.pk,
         nodes=node_list,
-        edges=tuple(edges),
+        edges=tuple(walk.edges),
         evidence=tuple(traces),
         stances=stances,
         shared_outlets=_shared(nodes, outlets, key="outlet"),
@@ -222,48 +210,152 @@ def claim_provenance(
 
 @dataclass
 class _Walk:
-    sourcing: dict[int, str]  # every source reached -> its sourcing
+    nodes: dict[int, dict[str, Any]]  # every source reached -> its details and depth
     out_edges: dict[int, list[int]]  # citing -> cited, as walked
     edges: list[ProvenanceEdge]
     unexpanded: set[int]  # reached but not walked further: the depth limit
 
 
-def _walk(
-    *,
-    sourcing: dict[int, str],
-    access: SourceAccess,
-    max_depth: int,
-    scope: dict[int, set[int]],
-) -> _Walk:
-    """Walk citations up from the given sources, one query per level, originals not expanded.
-    ``scope`` limits the edges out of some sources (``via``); sources not in it keep all."""
+# Both PostgreSQL and SQLite run it as written. ``walk`` holds (source, depth) pairs: UNION keeps
+# each pair once, so a loop or a diamond costs at most one row per source and depth, and the walk
+# ends at the depth limit however the citations loop. A source is expanded at its smallest depth,
+# as a breadth-first walk would; originals are not expanded. Edges are those out of expanded
+# sources to sources the walk reached (all visible to the reader, and within ``via``).
+_WALK_SQL = """
+WITH RECURSIVE
+{scope_cte}
+walk(source_id, depth, sourcing) AS (
+    SELECT s.id, 0, s.sourcing
+    FROM {evidence} e JOIN {source} s ON s.id = e.source_id
+    WHERE e.claim_id IN ({claims}) AND {visible_start}
+  UNION
+    SELECT c.cited_id, w.depth + 1, s.sourcing
+    FROM walk w
+    JOIN {citation} c ON c.citing_id = w.source_id
+    JOIN {source} s ON s.id = c.cited_id
+    WHERE w.depth < %s AND w.sourcing <> %s AND {visible_step}{scope_step}
+),
+reached(source_id, depth, sourcing) AS (
+    SELECT source_id, MIN(depth), sourcing FROM walk GROUP BY source_id, sourcing
+)
+SELECT 0 AS row_kind, r.source_id, r.depth, r.sourcing, s.title, s.url, s.kind, s.outlet_id,
+       o.owner, NULL AS citation_id, NULL AS cited_id, NULL AS citation_kind
+FROM reached r JOIN {source} s ON s.id = r.source_id LEFT JOIN {outlet} o ON o.id = s.outlet_id
+UNION ALL
+SELECT 1, c.citing_id, r.depth, NULL, NULL, NULL, NULL, NULL, NULL, c.id, c.cited_id, c.kind
+FROM reached r
+JOIN {citation} c ON c.citing_id = r.source_id
+JOIN reached t ON t.source_id = c.cited_id
+WHERE r.depth < %s AND r.sourcing <> %s{scope_edge}
+ORDER BY 1, 3, 10
+"""
+
+_SCOPE_CTE = """
+scope(source_id, cited_id) AS (
+    SELECT e.source_id, c.cited_id
+    FROM {evidence} e
+    JOIN {via} v ON v.{via_evidence} = e.id
+    JOIN {citation} c ON c.id = v.{via_citation}
+    WHERE e.claim_id IN ({claims})
+),"""
+
+# Edges out of a source whose evidence names its ``via`` citations: only those.
+_SCOPE_CONDITION = """ AND (
+        NOT EXISTS (SELECT 1 FROM scope x WHERE x.source_id = c.citing_id)
+        OR EXISTS (SELECT 1 FROM scope x WHERE x.source_id = c.citing_id
+                   AND x.cited_id = c.cited_id))"""
+
+# Up to this many visible sensitive ids go into the query as a list; more, as the access rule's
+# own subquery (SQLite caps the number of parameters).
+_INLINE_IDS = 500
+
+
+def _visible_sql(access: SourceAccess, alias: str) -> tuple[str, list[Any]]:
+    """``access`` as a condition on the source row ``alias``."""
+    if access.everything:
+        return "1 = 1", []
+    if access.nothing:
+        return "1 = 0", []
+    hidden = f"{alias}.is_sensitive = %s"
+    if not access.sensitive_ids:
+        return hidden, [False]
+    if len(access.sensitive_ids) <= _INLINE_IDS:
+        ids = sorted(access.sensitive_ids)
+        return f"({hidden} OR {alias}.id IN ({', '.join(['%s'] * len(ids))}))", [False, *ids]
+    query = Source.objects.filter(access.q(), is_sensitive=True).values("pk").query
+    sql, params = query.sql_with_params()
+    return f"({hidden} OR {alias}.id IN ({sql}))", [False, *params]
+
+
+def _walk(*, claim_ids: list[int], access: SourceAccess, max_depth: int, scoped: bool) -> _Walk:
+    """Walk citations up from the claims' evidence sources the reader may see, in one query.
+
+    ``scoped``: apply the claims' ``via`` (edges out of a source limited to the citations its
+    evidence names), for one claim. Unscoped, every visible edge is walked and each claim applies
+    its own scope when tracing (``claims_origin_counts``)."""
+    if access.nothing or not claim_ids:
+        return _Walk(nodes={}, out_edges={}, edges=[], unexpanded=set())
     original = Source.Sourcing.ORIGINAL
-    sourcing = dict(sourcing)
+    via = Evidence.via.through._meta
+    tables = {
+        "evidence": Evidence._meta.db_table,
+        "source": Source._meta.db_table,
+        "citation": Citation._meta.db_table,
+        "outlet": Outlet._meta.db_table,
+        "via": via.db_table,
+        "via_evidence": via.get_field("evidence").column,
+        "via_citation": via.get_field("citation").column,
+        "claims": ", ".join(["%s"] * len(claim_ids)),
+    }
+    visible_start, start_params = _visible_sql(access, "s")
+    visible_step, step_params = _visible_sql(access, "s")
+    sql = _WALK_SQL.format(
+        **tables,
+        scope_cte=_SCOPE_CTE.format(**tables) if scoped else "",
+        visible_start=visible_start,
+        visible_step=visible_step,
+        scope_step=_SCOPE_CONDITION if scoped else "",
+        scope_edge=_SCOPE_CONDITION if scoped else "",
+    )
+    params: list[Any] = [
+        *(claim_ids if scoped else []),
+        *claim_ids,
+        *start_params,
+        max_depth,
+        original,
+        *step_params,
+        max_depth,
+        original,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+
+    nodes: dict[int, dict[str, Any]] = {}
     out_edges: dict[int, list[int]] = defaultdict(list)
     edges: list[ProvenanceEdge] = []
-    expanded: set[int] = set()
-    frontier = {sid for sid, kind in sourcing.items() if kind != original}
-    depth = 0
-    while frontier and depth < max_depth:
-        expanded |= frontier
-        citations = (
-            Citation.objects.filter(access.q("cited__"), citing_id__in=frontier)
-            .order_by("pk")
-            .values_list("citing_id", "cited_id", "kind", "cited__sourcing")
-        )
-        discovered: set[int] = set()
-        for citing_id, cited_id, kind, cited_sourcing in citations:
-            if citing_id in scope and cited_id not in scope[citing_id]:
-                continue  # the source cites it, but not for this claim
-            edges.append(ProvenanceEdge(citing_id, cited_id, kind))
-            out_edges[citing_id].append(cited_id)
-            if cited_id not in sourcing:
-                sourcing[cited_id] = cited_sourcing
-                if cited_sourcing != original:
-                    discovered.add(cited_id)
-        frontier = discovered - expanded
-        depth += 1
-    return _Walk(sourcing=sourcing, out_edges=dict(out_edges), edges=edges, unexpanded=frontier)
+    for row_kind, sid, depth, sourcing, title, url, kind, outlet_id, owner, *edge in rows:
+        if row_kind == 0:
+            nodes[sid] = {
+                "id": sid,
+                "depth": depth,
+                "sourcing": sourcing,
+                "title": title,
+                "url": url,
+                "kind": kind,
+                "outlet_id": outlet_id,
+                "owner": owner or "",
+            }
+        else:
+            _, cited_id, citation_kind = edge
+            edges.append(ProvenanceEdge(sid, cited_id, citation_kind))
+            out_edges[sid].append(cited_id)
+    unexpanded = {
+        sid
+        for sid, node in nodes.items()
+        if node["depth"] >= max_depth and node["sourcing"] != original
+    }
+    return _Walk(nodes=nodes, out_edges=dict(out_edges), edges=edges, unexpanded=unexpanded)
 
 
 def _via_scope(*, claim_ids: Iterable[int], access: SourceAccess) -> dict[int, dict[int, set[int]]]:
@@ -284,8 +376,8 @@ def claims_origin_counts(
     """Independent origins per stance for many claims at once (a page of the claims list).
 
     The same analysis as ``claim_provenance``, without the graph: one walk over the union of the
-    claims' evidence sources, then each claim's traces with its own ``via`` scoping. A constant
-    number of queries for the whole page: evidence, via, one per citation level, outlets.
+    claims' evidence sources, then each claim's traces with its own ``via`` scoping. Three
+    queries for the whole page: evidence, via, the walk (which brings the origins' owners).
     """
     max_depth = settings.CLAIMTRAIL_PROVENANCE_MAX_DEPTH if max_depth is None else max_depth
     claim_ids = list(claim_ids)
@@ -298,20 +390,17 @@ def claims_origin_counts(
     access = source_access(user)
     evidence = list(
         Evidence.objects.filter(access.q("source__"), claim_id__in=claim_ids).values_list(
-            "claim_id", "source_id", "stance", "source__sourcing"
+            "claim_id", "source_id", "stance"
         )
     )
     if not evidence:
         return counts
     scopes = _via_scope(claim_ids=claim_ids, access=access)
-    walk = _walk(
-        sourcing={source_id: kind for _, source_id, _, kind in evidence},
-        access=access,
-        max_depth=max_depth,
-        scope={},  # all edges: each claim applies its own scope when tracing
-    )
+    walk = _walk(claim_ids=claim_ids, access=access, max_depth=max_depth, scoped=False)
     origins_of: dict[tuple[int, str], set[int]] = defaultdict(set)
-    for claim_id, source_id, stance, _ in evidence:
+    for claim_id, source_id, stance in evidence:
+        if source_id not in walk.nodes:
+            continue  # removed between the two reads
         scope = scopes.get(claim_id, {})
 
         def out(sid: int, scope: dict[int, set[int]] = scope) -> list[int]:
@@ -319,7 +408,7 @@ def claims_origin_counts(
             return [t for t in targets if t in scope[sid]] if sid in scope else targets
 
         def is_origin(sid: int) -> bool:
-            return walk.sourcing[sid] == original
+            return walk.nodes[sid]["sourcing"] == original
 
         def is_dead_end(sid: int, out=out, is_origin=is_origin) -> bool:
             return not is_origin(sid) and not out(sid)
@@ -327,15 +416,17 @@ def claims_origin_counts(
         origins, _ = _trace(source_id, out, is_origin, is_dead_end)
         origins_of[(claim_id, stance)] |= origins
 
-    all_origins = set().union(*origins_of.values()) if origins_of else set()
-    voice_of = {
-        row[0]: _voice(source_id=row[0], outlet_id=row[1], owner=row[2] or "")
-        for row in Source.objects.filter(pk__in=all_origins).values_list(
-            "id", "outlet_id", "outlet__owner"
-        )
-    }
     for (claim_id, stance), origins in origins_of.items():
-        counts[claim_id][stance] = len({voice_of[origin] for origin in origins})
+        counts[claim_id][stance] = len(
+            {
+                _voice(
+                    source_id=origin,
+                    outlet_id=walk.nodes[origin]["outlet_id"],
+                    owner=walk.nodes[origin]["owner"],
+                )
+                for origin in origins
+            }
+        )
     return counts
 
 

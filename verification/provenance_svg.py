@@ -13,7 +13,9 @@ cut short in the box with the full text in the node's ``<title>``.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -29,8 +31,23 @@ MARGIN = 12
 BACK_EDGE_DROP = 36  # how far below the boxes an edge pointing left (a loop) is routed
 TITLE_CHARS = 32
 LINE_CHARS = 38
-MAX_CHAINS_PER_EVIDENCE = 20
-MAX_CHAINS = 300
+TOOLTIP_CHARS = 300  # a node's full label in its tooltip, up to this
+EDGE_LABEL_CHARS = 40  # each end's label in an edge's tooltip
+# What the claim page shows, whatever the graph: a hostile one (hundreds of sources, thousands of
+# citations, millions of paths) costs no more than this. The rest is a link away.
+MAX_CHAINS_SHOWN = 60
+MAX_CHAINS_PER_EVIDENCE = 5
+MAX_STEPS_SHOWN = 300  # sources named in all the chains shown, together
+CHAINS_COUNTED = 1000  # beyond this, "more than N chains"
+MAX_PICTURE_NODES = 80
+MAX_PICTURE_EDGES = 160
+
+_SVG_STYLE = (
+    ".pv-node rect{fill:#fff;stroke:#1b1f24;stroke-width:1.25}"
+    ".pv-evidence rect{fill:#f6f8fa}.pv-origin rect{stroke-width:2}"
+    ".pv-node rect.pv-inner{fill:none;stroke-width:1.25}"
+    ".pv-edge path{fill:none;stroke:#57606a;stroke-width:1.5}"
+)
 
 ORIGIN = "origin"
 ORIGIN_UNKNOWN = "origin_unknown"
@@ -58,13 +75,18 @@ class PlacedNode:
 @dataclass(frozen=True)
 class Chain:
     """One path from an evidence source up its citations: to an origin, to a source whose own
-    sourcing is unknown, or back onto itself (a loop)."""
+    sourcing is unknown, or back onto itself (a loop). A source cited under several stances has
+    its chains listed once, with every stance."""
 
-    stance: str
-    evidence_id: int
+    stances: tuple[str, ...]
+    evidence_ids: tuple[int, ...]
     steps: tuple[ProvenanceNode, ...]
     end: str  # ORIGIN, ORIGIN_UNKNOWN, LOOP or CUT
     loops_to: ProvenanceNode | None = None
+
+    @property
+    def stance(self) -> str:
+        return ", ".join(self.stances)
 
 
 @dataclass(frozen=True)
@@ -80,8 +102,9 @@ class ProvenancePicture:
     svg: SafeString
     nodes: tuple[PlacedNode, ...]
     edge_count: int
-    chains: tuple[Chain, ...]
+    chains: tuple[Chain, ...]  # the first ones, within the page's bounds
     chains_cut: bool
+    chains_total: int  # every chain, counted up to CHAINS_COUNTED (then CHAINS_COUNTED + 1)
     stances: tuple[StanceSummary, ...]
     groups: tuple[LegendGroup, ...]
     parties: tuple[tuple[str, str], ...]  # (outlet name, the side it belongs to)
@@ -89,9 +112,24 @@ class ProvenancePicture:
     width: int
     height: int
 
+    source_total: int  # sources in the graph; the picture may show fewer
+    citation_total: int
+
     @property
     def is_empty(self) -> bool:
         return not self.nodes
+
+    @property
+    def chains_counted(self) -> int:
+        return min(self.chains_total, CHAINS_COUNTED)
+
+    @property
+    def chains_more(self) -> int:
+        return max(0, self.chains_counted - len(self.chains))
+
+    @property
+    def chains_uncounted(self) -> bool:
+        return self.chains_total > CHAINS_COUNTED
 
 
 def node_label(node: ProvenanceNode) -> str:
@@ -103,20 +141,23 @@ def truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _evidence_order(prov: Provenance) -> list[int]:
+def _evidence_order(prov: Provenance, nodes: dict[int, ProvenanceNode]) -> list[int]:
     seen: dict[int, None] = {}
     for trace in prov.evidence:
-        seen.setdefault(trace.source_id, None)
+        if trace.source_id in nodes:
+            seen.setdefault(trace.source_id, None)
     return list(seen)
 
 
-def _layers(prov: Provenance, adjacency: dict[int, list[int]]) -> dict[int, int]:
+def _layers(
+    prov: Provenance, nodes: dict[int, ProvenanceNode], adjacency: dict[int, list[int]]
+) -> dict[int, int]:
     """Longest path from the sources nothing cites, after dropping the edges that close a loop.
 
     Deterministic: the depth-first search that finds loops starts from the evidence in the
     provenance's order (stance, then evidence id), then from the other sources by id."""
-    start_order = _evidence_order(prov)
-    start_order += sorted(n.source_id for n in prov.nodes if n.source_id not in set(start_order))
+    start_order = _evidence_order(prov, nodes)
+    start_order += sorted(sid for sid in nodes if sid not in set(start_order))
     back: set[tuple[int, int]] = set()
     state: dict[int, int] = {}  # 1: on the stack, 2: done
     for root in start_order:
@@ -161,7 +202,10 @@ def _layers(prov: Provenance, adjacency: dict[int, list[int]]) -> dict[int, int]
 
 
 def _rows(
-    prov: Provenance, layer: dict[int, int], adjacency: dict[int, list[int]]
+    prov: Provenance,
+    nodes: dict[int, ProvenanceNode],
+    layer: dict[int, int],
+    adjacency: dict[int, list[int]],
 ) -> dict[int, int]:
     """Order each column: the first by the evidence order, the next ones by the mean row of
     the sources citing them (fewer crossings), ties by source id."""
@@ -172,7 +216,7 @@ def _rows(
     for citing, targets in adjacency.items():
         for cited in targets:
             citers[cited].append(citing)
-    order = _evidence_order(prov)
+    order = _evidence_order(prov, nodes)
     rank = {sid: i for i, sid in enumerate(order)}
     row: dict[int, int] = {}
     for depth in sorted(columns):
@@ -191,39 +235,124 @@ def _rows(
     return row
 
 
+def _evidence_starts(prov: Provenance) -> list[tuple[int, tuple[str, ...], tuple[int, ...]]]:
+    """Each evidence source once, in the provenance's order, with its stances and rows."""
+    starts: dict[int, tuple[list[str], list[int]]] = {}
+    for trace in prov.evidence:
+        stances, rows = starts.setdefault(trace.source_id, ([], []))
+        if trace.stance not in stances:
+            stances.append(trace.stance)
+        rows.append(trace.evidence_id)
+    return [(sid, tuple(st), tuple(rows)) for sid, (st, rows) in starts.items()]
+
+
+def _source_chains(
+    start: int,
+    stances: tuple[str, ...],
+    evidence_ids: tuple[int, ...],
+    nodes: dict[int, ProvenanceNode],
+    adjacency: dict[int, list[int]],
+) -> Iterator[Chain]:
+    """Every path from one evidence source to where its sourcing ends, in the citations' order,
+    lazily (a dense graph has more paths than anyone could read); a path that comes back to a
+    source already on it ends there as a loop."""
+    # (path so far, the source it loops back to, if it does)
+    stack: list[tuple[list[int], int | None]] = [([start], None)]
+    while stack:
+        path, loops_to = stack.pop()
+        steps = tuple(nodes[sid] for sid in path)
+        if loops_to is not None:
+            yield Chain(stances, evidence_ids, steps, LOOP, loops_to=nodes[loops_to])
+            continue
+        last = steps[-1]
+        targets = adjacency.get(last.source_id, [])
+        if last.is_origin or not targets:
+            yield Chain(stances, evidence_ids, steps, ORIGIN if last.is_origin else ORIGIN_UNKNOWN)
+            continue
+        on_path = set(path)
+        for nxt in reversed(targets):  # reversed: popped in the citations' order
+            stack.append((path, nxt) if nxt in on_path else ([*path, nxt], None))
+
+
+def _graph(prov: Provenance) -> tuple[dict[int, ProvenanceNode], dict[int, list[int]]]:
+    nodes = {node.source_id: node for node in prov.nodes}
+    adjacency: dict[int, list[int]] = defaultdict(list)
+    for edge in prov.edges:
+        if edge.citing_id in nodes and edge.cited_id in nodes:
+            adjacency[edge.citing_id].append(edge.cited_id)
+    return nodes, adjacency
+
+
+def all_chains(prov: Provenance) -> Iterator[Chain]:
+    """Every chain of the claim, evidence source by evidence source, lazily: the full list a
+    page of chains is cut from (``itertools.islice``)."""
+    nodes, adjacency = _graph(prov)
+    for start, stances, evidence_ids in _evidence_starts(prov):
+        yield from _source_chains(start, stances, evidence_ids, nodes, adjacency)
+
+
 def _chains(
     prov: Provenance, nodes: dict[int, ProvenanceNode], adjacency: dict[int, list[int]]
-) -> tuple[list[Chain], bool]:
-    """Every path from each evidence source to where its sourcing ends, in the citations' order;
-    a path that comes back to a source already on it ends there as a loop."""
-    chains: list[Chain] = []
-    cut = False
-    for trace in prov.evidence:
-        found = 0
-        # (path so far, the source it loops back to, if it does)
-        stack: list[tuple[list[int], int | None]] = [([trace.source_id], None)]
-        while stack:
-            if found >= MAX_CHAINS_PER_EVIDENCE or len(chains) >= MAX_CHAINS:
-                cut = True
-                break
-            path, loops_to = stack.pop()
-            steps = tuple(nodes[sid] for sid in path)
-            if loops_to is not None:
-                chains.append(
-                    Chain(trace.stance, trace.evidence_id, steps, LOOP, loops_to=nodes[loops_to])
-                )
-                found += 1
-                continue
-            last = steps[-1]
-            targets = adjacency.get(last.source_id, [])
-            if last.is_origin or not targets:
-                end = ORIGIN if last.is_origin else ORIGIN_UNKNOWN
-                chains.append(Chain(trace.stance, trace.evidence_id, steps, end))
-                found += 1
-                continue
-            for nxt in reversed(targets):  # reversed: popped in the citations' order
-                stack.append((path, nxt) if nxt in path else ([*path, nxt], None))
-    return chains, cut
+) -> tuple[list[Chain], int]:
+    """The chains the claim page lists, within its bounds (a few per evidence source, so one
+    source with many paths does not crowd out the others; so many chains and so many sources
+    named in all), and how many chains there are, counted up to CHAINS_COUNTED + 1."""
+    shown: list[Chain] = []
+    steps = total = 0
+    for start, stances, evidence_ids in _evidence_starts(prov):
+        for index, chain in enumerate(
+            _source_chains(start, stances, evidence_ids, nodes, adjacency)
+        ):
+            total += 1
+            if total > CHAINS_COUNTED:
+                return shown, total
+            if (
+                index < MAX_CHAINS_PER_EVIDENCE
+                and len(shown) < MAX_CHAINS_SHOWN
+                and steps + len(chain.steps) <= MAX_STEPS_SHOWN
+            ):
+                shown.append(chain)
+                steps += len(chain.steps)
+    return shown, total
+
+
+def _picture_subgraph(
+    prov: Provenance,
+    nodes: dict[int, ProvenanceNode],
+    adjacency: dict[int, list[int]],
+    chains: list[Chain],
+) -> tuple[dict[int, ProvenanceNode], dict[int, list[int]]]:
+    """The graph itself when it is small enough to draw; else the sources on the chains listed
+    (in their order), then the others nearest the evidence, up to MAX_PICTURE_NODES, and the
+    citations between them up to MAX_PICTURE_EDGES, those on the chains listed first."""
+    edge_count = sum(len(targets) for targets in adjacency.values())
+    if len(nodes) <= MAX_PICTURE_NODES and edge_count <= MAX_PICTURE_EDGES:
+        return nodes, adjacency
+    order: dict[int, None] = {}
+    for chain in chains:
+        order.update((step.source_id, None) for step in chain.steps)
+    for start, *_ in _evidence_starts(prov):  # then breadth first from the evidence
+        order.setdefault(start, None)
+    for sid in list(order):
+        for cited in adjacency.get(sid, []):
+            order.setdefault(cited, None)
+    order.update((sid, None) for sid in sorted(nodes))
+    kept = {sid: nodes[sid] for sid in list(order)[:MAX_PICTURE_NODES]}
+    on_chains = {(a.source_id, b.source_id) for chain in chains for a, b in pairwise(chain.steps)}
+    candidates = [
+        (citing, cited)
+        for citing, targets in adjacency.items()
+        for cited in targets
+        if citing in kept and cited in kept
+    ]
+    candidates.sort(key=lambda edge: edge not in on_chains)  # stable: citations' order kept
+    picked = set(candidates[:MAX_PICTURE_EDGES])
+    kept_adjacency: dict[int, list[int]] = defaultdict(list)
+    for citing, targets in adjacency.items():
+        for cited in targets:
+            if (citing, cited) in picked:
+                kept_adjacency[citing].append(cited)
+    return kept, kept_adjacency
 
 
 def _group_tags(prov: Provenance) -> tuple[list[LegendGroup], dict[int, list[str]]]:
@@ -273,20 +402,20 @@ def _node_svg(placed: PlacedNode) -> str:
         classes.append("pv-unknown")
     if node.is_evidence:
         classes.append("pv-evidence")
-    tooltip = " — ".join(filter(None, [label, _outlet_line(node), ", ".join(flags)]))
+    tooltip = " — ".join(
+        filter(None, [truncate(label, TOOLTIP_CHARS), _outlet_line(node), ", ".join(flags)])
+    )
     border = 'stroke-dasharray="6 4" ' if node.is_dead_end and not node.is_origin else ""
     parts = [
         f'<g class="{" ".join(classes)}" data-source-id="{node.source_id}" '
         f'data-layer="{placed.layer}" transform="translate({placed.x} {placed.y})">',
         f"<title>{escape(tooltip)}</title>",
-        f'<rect width="{NODE_WIDTH}" height="{NODE_HEIGHT}" rx="6" '
-        f'fill="{"#f6f8fa" if node.is_evidence else "#ffffff"}" stroke="#1b1f24" '
-        f'stroke-width="{2 if node.is_origin else 1.25}" {border}/>',
+        f'<rect width="{NODE_WIDTH}" height="{NODE_HEIGHT}" rx="6" {border}/>',
     ]
     if node.is_origin:  # a double border: the word is there too, the lines are not all it says
         parts.append(
-            f'<rect x="4" y="4" width="{NODE_WIDTH - 8}" height="{NODE_HEIGHT - 8}" rx="4" '
-            'fill="none" stroke="#1b1f24" stroke-width="1.25"/>'
+            f'<rect class="pv-inner" x="4" y="4" width="{NODE_WIDTH - 8}" '
+            f'height="{NODE_HEIGHT - 8}" rx="4"/>'
         )
     parts += [
         f'<text x="12" y="22" font-weight="600">{escape(truncate(label, TITLE_CHARS))}</text>',
@@ -309,12 +438,17 @@ def _edge_svg(citing: PlacedNode, cited: PlacedNode, kind: str, marker: str) -> 
         x2, y2 = cited.x + NODE_WIDTH // 2 + 12, cited.y + NODE_HEIGHT + 2
         drop = max(y1, y2) + BACK_EDGE_DROP
         path = f"M{x1} {y1} C{x1} {drop} {x2} {drop} {x2} {y2}"
-    what = f"{node_label(citing.node)} {CITATION_LABELS.get(kind, kind)} {node_label(cited.node)}"
+    what = " ".join(
+        (
+            truncate(node_label(citing.node), EDGE_LABEL_CHARS),
+            CITATION_LABELS.get(kind, kind),
+            truncate(node_label(cited.node), EDGE_LABEL_CHARS),
+        )
+    )
     return (
         f'<g class="pv-edge" data-citing="{citing.source_id}" data-cited="{cited.source_id}">'
         f"<title>{escape(what)}</title>"
-        f'<path d="{path}" fill="none" stroke="#57606a" stroke-width="1.5" '
-        f'marker-end="url(#{marker})"/></g>'
+        f'<path d="{path}" marker-end="url(#{marker})"/></g>'
     )
 
 
@@ -335,29 +469,34 @@ def _describe(prov: Provenance, nodes: int, edges: int) -> str:
 
 
 def provenance_picture(prov: Provenance, *, element_id: str = "provenance") -> ProvenancePicture:
-    """Lay out and draw the provenance graph. ``element_id`` keeps the SVG's ids unique."""
-    nodes = {node.source_id: node for node in prov.nodes}
-    adjacency: dict[int, list[int]] = defaultdict(list)
-    for edge in prov.edges:
-        if edge.citing_id in nodes and edge.cited_id in nodes:
-            adjacency[edge.citing_id].append(edge.cited_id)
+    """Lay out and draw the provenance graph, and list its chains, both bounded in size however
+    large the graph (``_chains``, ``_picture_subgraph``). ``element_id`` keeps the SVG's ids
+    unique."""
+    all_nodes, all_adjacency = _graph(prov)
     stances: dict[int, list[str]] = defaultdict(list)
     for trace in prov.evidence:
         if trace.stance not in stances[trace.source_id]:
             stances[trace.source_id].append(trace.stance)
-    chains, chains_cut = _chains(prov, nodes, adjacency)
+    chains, chains_total = _chains(prov, all_nodes, all_adjacency)
+    chains_cut = chains_total > len(chains)
+    nodes, adjacency = _picture_subgraph(prov, all_nodes, all_adjacency, chains)
     groups, tags = _group_tags(prov)
     parties = tuple(
         (node.outlet.name, node.outlet.party_to)
         for node in sorted(
-            nodes.values(), key=lambda n: (n.outlet.name if n.outlet else "", n.source_id)
+            all_nodes.values(), key=lambda n: (n.outlet.name if n.outlet else "", n.source_id)
         )
         if node.outlet is not None and node.outlet.party_to
     )
     parties = tuple(dict.fromkeys(parties))
-    notes = prov.notes + (
-        ("Too many chains to list them all; the first ones are shown.",) if chains_cut else ()
-    )
+    citation_total = sum(len(targets) for targets in all_adjacency.values())
+    notes = prov.notes
+    if len(nodes) < len(all_nodes) or sum(map(len, adjacency.values())) < citation_total:
+        notes += (
+            f"The picture shows {len(nodes)} of the {len(all_nodes)} sources and "
+            f"{sum(map(len, adjacency.values()))} of the {citation_total} citations: those on "
+            "the chains listed first, then those nearest the evidence.",
+        )
     if not nodes:
         return ProvenancePicture(
             svg=mark_safe(""),
@@ -365,16 +504,19 @@ def provenance_picture(prov: Provenance, *, element_id: str = "provenance") -> P
             edge_count=0,
             chains=(),
             chains_cut=False,
+            chains_total=0,
             stances=prov.stances,
             groups=(),
             parties=(),
             notes=notes,
             width=0,
             height=0,
+            source_total=0,
+            citation_total=0,
         )
 
-    layer = _layers(prov, adjacency)
-    row = _rows(prov, layer, adjacency)
+    layer = _layers(prov, nodes, adjacency)
+    row = _rows(prov, nodes, layer, adjacency)
     per_column: dict[int, int] = defaultdict(int)
     for depth in layer.values():
         per_column[depth] += 1
@@ -410,6 +552,8 @@ def provenance_picture(prov: Provenance, *, element_id: str = "provenance") -> P
         f'<title id="{title_id}">Provenance of claim #{prov.claim_id}: sources and who cites '
         f"whom</title>",
         f'<desc id="{desc_id}">{escape(_describe(prov, len(nodes), edge_count))}</desc>',
+        # Presentation once for every box and arrow, not on each: a large graph stays small.
+        f"<style>{_SVG_STYLE}</style>",
         f'<defs><marker id="{marker}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" '
         f'markerHeight="8" orient="auto-start-reverse"><path d="M0 0 L10 5 L0 10 z" '
         f'fill="#57606a"/></marker></defs>',
@@ -426,10 +570,13 @@ def provenance_picture(prov: Provenance, *, element_id: str = "provenance") -> P
         edge_count=edge_count,
         chains=tuple(chains),
         chains_cut=chains_cut,
+        chains_total=chains_total,
         stances=prov.stances,
         groups=tuple(groups),
         parties=parties,
         notes=notes,
         width=width,
         height=height,
+        source_total=len(all_nodes),
+        citation_total=citation_total,
     )

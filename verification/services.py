@@ -6,7 +6,8 @@ its rows, and bumps the claim's version, all in one transaction: a refused write
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -14,13 +15,23 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from claims.models import Claim
-from claims.services import claim_lock_for_write, claim_save_bumped
+from claims.models import Claim, Claimant
+from claims.services import (
+    claim_create,
+    claim_lock_for_write,
+    claim_save_bumped,
+    claimant_create,
+)
 from config.roles import Role, has_role, require_role
 from config.validation import collapse_whitespace, reject_unknown_fields
 from sources.models import Citation, Source
 from sources.selectors import source_is_visible_to
-from sources.services import source_grants_end_for_claim, source_grants_for_claim
+from sources.services import (
+    source_create,
+    source_grants_end_for_claim,
+    source_grants_for_claim,
+    source_url_resolve,
+)
 from verification.models import Evidence, Publication, StatusChange
 from verification.selectors import claim_published
 from verification.workflow import next_statuses, transition_role
@@ -178,6 +189,97 @@ def claim_assignment_grant(*, claim: Claim, actor: AbstractBaseUser) -> int:
         reason=f"Assigned to claim #{claim.pk} by editor {actor.get_username()}.",
     )
     return len(grants)
+
+
+# --- Logging a claim --------------------------------------------------------------------------
+
+# A service's field names, as claim_log names them, per step.
+_CLAIMANT_FIELDS = {"name": "new_claimant", "kind": "new_claimant_kind"}
+_SOURCE_FIELDS = {"url": "source_url", "kind": "source_kind"}
+_EVIDENCE_FIELDS = {"source": "source_url"}
+
+
+def _renamed(exc: ValidationError, names: Mapping[str, str]) -> ValidationError:
+    if not hasattr(exc, "error_dict"):
+        return exc
+    return ValidationError(
+        {names.get(field, field): errors for field, errors in exc.error_dict.items()}
+    )
+
+
+def claim_log(
+    *,
+    actor: AbstractBaseUser,
+    text: str,
+    kind: str = Claim.Kind.FACT,
+    claimant: Claimant | None = None,
+    new_claimant: str = "",
+    new_claimant_kind: str = Claimant.Kind.PERSON,
+    made_on: date | None = None,
+    made_on_precision: str = Claim.DatePrecision.DAY,
+    language: str = "en",
+    tags: Iterable[str] = (),
+    allow_duplicate: bool = False,
+    source_url: str = "",
+    source_kind: str = Source.Kind.ARTICLE,
+    stance: str = Evidence.Stance.ASSERTS,
+) -> tuple[Claim, Source | None]:
+    """Log a claim with its claimant (``claimant``, or a ``new_claimant`` by name: an existing
+    one of that name is reused) and optionally its first source by URL (recorded in any
+    spelling, or new) as evidence with ``stance``: all or nothing. The source returned is the
+    first source if it is new, else None.
+
+    Raises ValidationError keyed by these arguments' names; PermissionDenied from the services
+    (a first source needs the fact-checker role: evidence_add)."""
+    source_url = source_url.strip()
+    recorded = None
+    if source_url:
+        # Outside the transaction: a refused restricted URL stays on record for editors.
+        try:
+            recorded = source_url_resolve(actor=actor, url=source_url)
+        except ValidationError as exc:
+            raise _renamed(exc, _SOURCE_FIELDS) from exc
+    with transaction.atomic():
+        new_claimant = collapse_whitespace(new_claimant)
+        if new_claimant:
+            claimant = Claimant.objects.filter(name=new_claimant, title="").first()
+            if claimant is None:
+                try:
+                    claimant = claimant_create(
+                        actor=actor, name=new_claimant, kind=new_claimant_kind
+                    )
+                except ValidationError as exc:
+                    raise _renamed(exc, _CLAIMANT_FIELDS) from exc
+        claim = claim_create(
+            actor=actor,
+            text=text,
+            kind=kind,
+            claimant=claimant,
+            made_on=made_on,
+            made_on_precision=made_on_precision,
+            language=language,
+            tags=tags,
+            allow_duplicate=allow_duplicate,
+        )
+        if not source_url:
+            return claim, None
+        source = recorded
+        if source is None:
+            try:
+                source = source_create(actor=actor, kind=source_kind, url=source_url)
+            except ValidationError as exc:
+                raise _renamed(exc, _SOURCE_FIELDS) from exc
+        try:
+            evidence_add(
+                claim=claim,
+                actor=actor,
+                source=source,
+                stance=stance,
+                expected_version=claim.version,
+            )
+        except ValidationError as exc:
+            raise _renamed(exc, _EVIDENCE_FIELDS) from exc
+        return claim, source if recorded is None else None
 
 
 # --- Evidence --------------------------------------------------------------------------------
@@ -350,26 +452,24 @@ def evidence_delete(*, evidence: Evidence, actor: AbstractBaseUser, expected_ver
 # --- Publishing ------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def verdict_publish(
-    *,
-    claim: Claim,
-    actor: AbstractBaseUser,
-    public_summary: str,
-    expected_version: int,
-    reason: str = "",
-) -> Publication:
-    """Publish the claim's current verdict. Four eyes: not a verdict the editor set themselves."""
+def verdict_publish_check(
+    *, claim: Claim, actor: AbstractBaseUser, history: Sequence[StatusChange] | None = None
+) -> StatusChange:
+    """Whether ``actor`` may publish the claim's verdict now; the status change that set it.
+
+    Raises PermissionDenied (not an editor; four eyes: a verdict the editor set themselves,
+    unless CLAIMTRAIL_ALLOW_SELF_PUBLISH) or ValidationError on ``status`` (no verdict; new
+    evidence to review first; no status change on record). ``history``: the claim's status
+    changes oldest first, when the caller has them (the claim page); else they are read.
+    """
     require_role(actor, Role.EDITOR, action="Publishing a verdict")
-    public_summary = _required_text(public_summary, field="public_summary", what="A public summary")
-    claim = claim_lock_for_write(claim_id=claim.pk, expected_version=expected_version)
     if not claim.has_verdict:
         raise ValidationError(
             {
                 "status": ValidationError(
                     "Only a verdict can be published; this claim is %(s)s.",
                     code="no_verdict",
-                    params={"s": claim.status},
+                    params={"s": claim.get_status_display().lower()},
                 )
             }
         )
@@ -377,16 +477,20 @@ def verdict_publish(
         raise ValidationError(
             {
                 "status": ValidationError(
-                    "New evidence arrived after this verdict: review it before publishing.",
+                    "New evidence arrived after this verdict: a fact-checker must review it "
+                    "before it is published.",
                     code="needs_review",
                 )
             }
         )
-    verdict_change = (
-        StatusChange.objects.filter(claim=claim, to_status=claim.status)
-        .order_by("-created_at", "-pk")
-        .first()
-    )
+    if history is None:
+        verdict_change = (
+            StatusChange.objects.filter(claim=claim, to_status=claim.status)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+    else:
+        verdict_change = next((c for c in reversed(history) if c.to_status == claim.status), None)
     if verdict_change is None:
         # A verdict set outside the workflow (a data repair) has no audit row to publish from.
         raise ValidationError(
@@ -399,7 +503,27 @@ def verdict_publish(
             }
         )
     if verdict_change.actor_id == actor.pk and not settings.CLAIMTRAIL_ALLOW_SELF_PUBLISH:
-        raise PermissionDenied("Four eyes: another editor must publish a verdict you set yourself.")
+        raise PermissionDenied(
+            "Four eyes: another editor must publish a verdict you set yourself (a small desk "
+            "can allow self-publishing with CLAIMTRAIL_ALLOW_SELF_PUBLISH=1)."
+        )
+    return verdict_change
+
+
+@transaction.atomic
+def verdict_publish(
+    *,
+    claim: Claim,
+    actor: AbstractBaseUser,
+    public_summary: str,
+    expected_version: int,
+    reason: str = "",
+) -> Publication:
+    """Publish the claim's current verdict, if ``verdict_publish_check`` allows it."""
+    require_role(actor, Role.EDITOR, action="Publishing a verdict")
+    public_summary = _required_text(public_summary, field="public_summary", what="A public summary")
+    claim = claim_lock_for_write(claim_id=claim.pk, expected_version=expected_version)
+    verdict_change = verdict_publish_check(claim=claim, actor=actor)
     current = claim_published(claim=claim)
     if (
         current is not None

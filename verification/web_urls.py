@@ -18,6 +18,7 @@ urlpatterns = [
     path("search/", search.search, name="search"),
     # The claim page and its actions.
     path("claims/<int:claim_id>/", claim_views.claim_detail, name="claim-detail"),
+    path("claims/<int:claim_id>/chains/", claim_views.claim_chains_list, name="claim-chains"),
     path("claims/<int:claim_id>/status/", claim_views.claim_status, name="claim-status"),
     path("claims/<int:claim_id>/evidence/", claim_views.claim_evidence_add, name="claim-evidence"),
     path("claims/<int:claim_id>/relations/", claim_views.claim_relate, name="claim-relate"),

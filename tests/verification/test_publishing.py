@@ -20,6 +20,7 @@ from verification.selectors import claim_publications, claim_published
 from verification.services import (
     evidence_add,
     verdict_publish,
+    verdict_publish_check,
     verdict_unpublish,
 )
 
@@ -398,3 +399,26 @@ def test_a_verdict_set_outside_the_workflow_cannot_be_published(editor):
         _publish(claim, editor)
     assert _codes(exc.value, "status") == ["no_audit_row"]
     assert _state(claim) == before
+
+
+# --- The check the page and the service share ----------------------------------------------
+
+
+def test_publish_check_with_the_history_given_answers_as_it_reads_it(fact_checker, editor):
+    claim = _verdict(ClaimFactory(), fact_checker, reviewer=editor)
+    history = list(StatusChange.objects.filter(claim=claim).order_by("created_at", "pk"))
+
+    given = verdict_publish_check(claim=claim, actor=editor, history=history)
+
+    assert given == verdict_publish_check(claim=claim, actor=editor)
+    assert given.to_status == Claim.Status.VERIFIED and given.actor == fact_checker
+
+
+def test_publish_check_refuses_what_the_service_refuses(editor, other_editor):
+    claim = _verdict(ClaimFactory(), editor)
+
+    with pytest.raises(PermissionDenied, match="Four eyes"):
+        verdict_publish_check(claim=claim, actor=editor)
+    with pytest.raises(ValidationError) as exc:
+        verdict_publish_check(claim=claim, actor=other_editor, history=[])
+    assert _codes(exc.value, "status") == ["no_audit_row"]

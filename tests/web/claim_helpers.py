@@ -1,14 +1,16 @@
 """Shared by the claim page tests: claims in a given state, evidence with everything a row shows,
-htmx requests."""
+a hostile citation graph, htmx requests."""
 
 from __future__ import annotations
+
+import random
 
 from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
 
 from claims.models import Claim
-from sources.models import Snapshot, Source
+from sources.models import Citation, Outlet, Snapshot, Source
 from tests.factories import (
     CitationFactory,
     ClaimFactory,
@@ -72,4 +74,42 @@ def claim_with_evidence(count: int, *, added_by: User) -> Claim:
     claim = ClaimFactory()
     for index in range(count):
         rich_evidence(claim, index, added_by=added_by)
+    return claim
+
+
+def hostile_claim(actor: User, *, sources: int = 240, citations: int = 980) -> Claim:
+    """A citation graph built to be hostile: hundreds of sources with long titles and URLs,
+    a thousand citations criss-crossing (loops, diamonds: millions of paths), evidence on forty
+    of the sources under every stance."""
+    rng = random.Random(7)
+    outlets = Outlet.objects.bulk_create(
+        Outlet(name=f"Hostile outlet {n} " + "with a long name " * 3, party_to="Side")
+        for n in range(20)
+    )
+    made = Source.objects.bulk_create(
+        Source(
+            kind=Source.Kind.ARTICLE,
+            title=f"Hostile {n} " + "a headline made long on purpose " * 8,
+            url=f"https://hostile{n}.example/" + "very/long/path/" * 10 + f"{n}",
+            canonical_url=f"https://hostile{n}.example/" + "very/long/path/" * 10 + f"{n}",
+            outlet=outlets[n % len(outlets)],
+            sourcing=Source.Sourcing.ORIGINAL if n % 6 == 5 else Source.Sourcing.DERIVED,
+            created_by=actor,
+        )
+        for n in range(sources)
+    )
+    pairs: set[tuple[int, int]] = set()
+    while len(pairs) < citations:
+        citing, cited = rng.randrange(sources), rng.randrange(sources)
+        if citing != cited:
+            pairs.add((citing, cited))
+    Citation.objects.bulk_create(
+        Citation(citing=made[a], cited=made[b], created_by=actor) for a, b in sorted(pairs)
+    )
+    claim = ClaimFactory(created_by=actor)
+    stances = list(Evidence.Stance.values)
+    Evidence.objects.bulk_create(
+        Evidence(claim=claim, source=made[n], stance=stances[n % 4], added_by=actor)
+        for n in range(40)
+    )
     return claim

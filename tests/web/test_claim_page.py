@@ -4,6 +4,7 @@ the pickers, and a query count that does not grow with the evidence."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from django.contrib.auth.models import User
@@ -14,6 +15,7 @@ from claims.models import Claim, ClaimRelation
 from demo.newsroom import MERCENARIES, demo_claim, demo_load
 from sources.models import Snapshot, Source
 from tests.factories import (
+    CitationFactory,
     ClaimantFactory,
     ClaimFactory,
     ClaimRelationFactory,
@@ -29,9 +31,11 @@ from tests.web.claim_helpers import (
     HTMX,
     claim_url,
     claim_with_evidence,
+    hostile_claim,
     snapshot,
 )
 from verification.models import Evidence
+from verification.provenance_svg import MAX_CHAINS_SHOWN, MAX_PICTURE_EDGES, MAX_PICTURE_NODES
 from verification.services import evidence_add, verdict_publish, verdict_unpublish
 
 pytestmark = pytest.mark.django_db
@@ -373,6 +377,74 @@ def test_provenance_says_so_when_there_is_no_evidence(client, viewer):
     page = _text(_get(client, viewer, ClaimFactory()))
     assert "nothing to trace" in page
     assert "<svg" not in page
+
+
+def test_a_hostile_citation_graph_makes_a_bounded_page_with_every_chain_a_link_away(client, editor):
+    claim = hostile_claim(editor)
+    client.force_login(editor)
+
+    started = time.perf_counter()
+    response = client.get(claim_url(claim))
+    elapsed = time.perf_counter() - started
+
+    page = _text(response)
+    assert len(response.content) < 1024 * 1024
+    assert elapsed < 5  # under 1 s on the desk's hardware; generous for a shared test box
+    chains_url = claim_url(claim, "claim-chains")
+    more = re.search(rf'<a href="{chains_url}">(.*?)</a>', page).group(1)
+    assert re.fullmatch(r"(More than )?\d+ more chains: see all", more), more
+    assert len(re.findall(r'<li class="chain"', page)) <= MAX_CHAINS_SHOWN
+    svg = re.search(r"<svg.*?</svg>", page, re.S).group(0)
+    assert svg.count('<g class="pv-node') <= MAX_PICTURE_NODES
+    assert svg.count('<g class="pv-edge"') <= MAX_PICTURE_EDGES
+    assert "The picture shows 80 of the" in page
+
+
+def test_the_list_of_chains_pages_through_every_chain(client, editor):
+    claim = hostile_claim(editor, sources=60, citations=200)
+    client.force_login(editor)
+    url = claim_url(claim, "claim-chains")
+
+    first = _text(client.get(url))
+    second = _text(client.get(url, {"page": 2}))
+    fragment = _text(client.get(url, {"page": 2}, **HTMX))
+
+    assert first.count('<li class="chain"') == 50
+    assert 'id="chains-next"' in first
+    assert 'start="51"' in second
+    assert second.count('<li class="chain"') <= 50
+    assert fragment.lstrip().startswith('<div id="chains-list"')
+    assert f'href="/api/v1/claims/{claim.pk}/provenance/"' in first
+
+
+def test_the_list_of_chains_leaves_out_sources_the_reader_may_not_see(client, viewer, editor):
+    claim = ClaimFactory()
+    article = SourceFactory(title="Public article", sourcing=Source.Sourcing.DERIVED)
+    informant = SourceFactory(title="Informant letter", is_sensitive=True, created_by=editor)
+    CitationFactory(citing=article, cited=informant)
+    EvidenceFactory(claim=claim, source=article)
+    client.force_login(viewer)
+
+    page = _text(client.get(claim_url(claim, "claim-chains")))
+
+    assert "Public article" in page
+    assert "Informant letter" not in page
+    assert "origin unknown" in page
+
+
+def test_a_source_cited_by_several_rows_has_its_details_once(client, viewer):
+    claim = ClaimFactory()
+    source = SourceFactory(title="One report", url="https://example.org/" + "long/" * 40)
+    snapshot(source, Snapshot.Status.ARCHIVED)
+    for stance in Evidence.Stance.values:
+        EvidenceFactory(claim=claim, source=source, stance=stance)
+
+    page = _text(_get(client, viewer, claim))
+
+    assert page.count('class="evidence-row"') == 4
+    assert page.count(f'href="{source.url}"') == 1
+    assert page.count(f'id="source-{source.pk}"') == 1
+    assert page.count(f'href="#source-{source.pk}"') == 4
 
 
 # --- htmx and pickers --------------------------------------------------------------------------

@@ -11,6 +11,7 @@ the queries that only the bigger page ran.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -40,6 +41,7 @@ from tests.factories import (
     StatusChangeFactory,
     TagFactory,
 )
+from tests.web.claim_helpers import hostile_claim
 from verification.models import Evidence
 
 pytestmark = pytest.mark.django_db
@@ -200,6 +202,42 @@ def test_claim_page_queries_do_not_grow_from_5_to_200_evidence_rows(
     page = client.get(_claim_url(big)).content.decode()
     assert page.count('class="evidence-row"') == 200
     assert_same_count(client, _claim_url(small), _claim_url(big))
+
+
+def _chained_claim(rows: int, depth: int, users: dict[str, User]) -> Claim:
+    """``rows`` evidence sources, each citing a chain ``depth`` citations long to an origin."""
+    editor = users["editor"]
+    claim = ClaimFactory(created_by=editor)
+    for n in range(rows):
+        chain = [
+            SourceFactory(title=f"Relay {depth}-{n}-{k}", sourcing=Source.Sourcing.DERIVED)
+            for k in range(depth)
+        ]
+        chain.append(SourceFactory(title=f"Origin {depth}-{n}", sourcing=Source.Sourcing.ORIGINAL))
+        for citing, cited in itertools.pairwise(chain):
+            CitationFactory(citing=citing, cited=cited, created_by=editor)
+        EvidenceFactory(claim=claim, source=chain[0], stance=STANCES[n % 4], added_by=editor)
+    return claim
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_claim_page_queries_are_the_same_for_shallow_and_deep_citation_chains(
+    reader, users_by_role, role
+) -> None:
+    shallow = _chained_claim(5, 1, users_by_role)
+    deep = _chained_claim(5, 20, users_by_role)
+    client = reader(role)
+    assert "Origin 20-4" in client.get(_claim_url(deep)).content.decode()
+    assert_same_count(client, _claim_url(shallow), _claim_url(deep))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_claim_page_queries_are_the_same_for_a_hostile_citation_graph(
+    reader, users_by_role, role
+) -> None:
+    small = _chained_claim(5, 2, users_by_role)
+    hostile = hostile_claim(users_by_role["editor"])
+    assert_same_count(reader(role), _claim_url(small), _claim_url(hostile))
 
 
 # --- Queue ---------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ version at once.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import fields
 from typing import Any
 
 from django.contrib import messages
@@ -39,21 +40,26 @@ from verification.forms.claim import (
     assign_candidates,
 )
 from verification.forms.common import add_service_errors, as_id
-from verification.selectors import User
-from verification.services import (
-    claim_assign,
-    claim_status_change,
-    evidence_add,
-    verdict_publish,
-    verdict_unpublish,
-)
-from verification.views.claim_page import (
+from verification.provenance_svg import provenance_picture
+from verification.selectors import (
+    ClaimPage,
+    User,
+    claim_chains,
     claim_page,
     claim_suggestions,
     conflict_for,
     source_suggestions,
 )
+from verification.services import (
+    claim_assign,
+    claim_status_change,
+    evidence_add,
+    verdict_publish,
+    verdict_publish_check,
+    verdict_unpublish,
+)
 from verification.views.common import is_htmx, newsroom_required, render_page
+from verification.views.paging import paginate
 
 PAGE = "verification/claim/detail.html"
 PARTIAL = "verification/claim/_page.html"
@@ -111,10 +117,11 @@ def _render_claim(
     status: int = 200,
 ) -> HttpResponse:
     try:
-        context = claim_page(claim_id=claim_id, user=request.user)
+        page = claim_page(claim_id=claim_id, user=request.user)
     except Claim.DoesNotExist as exc:
         raise Http404("No such claim.") from exc
-    claim = context["claim"]
+    claim = page.claim
+    context = {field.name: getattr(page, field.name) for field in fields(page)}
     forms = _forms(request, claim, given or {})
     source_q = request.GET.get("source_q", "").strip()[:200]
     claim_q = request.GET.get("claim_q", "").strip()[:200]
@@ -142,9 +149,23 @@ def _render_claim(
             ),
             "picked_source_id": picked_source.pk if picked_source else None,
             "picked_claim_id": picked_claim.pk if picked_claim else None,
+            "picture": provenance_picture(page.provenance, element_id=f"provenance-{claim.pk}"),
+            "publish_refusal": _publish_refusal(page, request.user) if "publish" in forms else "",
         }
     )
     return render_page(request, PAGE, context, partial=PARTIAL, status=status)
+
+
+def _publish_refusal(page: ClaimPage, user: User) -> str:
+    """Why ``verdict_publish`` would refuse this editor now ("" if it would not): shown instead of
+    the form. The service asks the same check again when the form is sent."""
+    try:
+        verdict_publish_check(claim=page.claim, actor=user, history=page.history)
+    except ValidationError as exc:
+        return " ".join(exc.messages)
+    except PermissionDenied as exc:
+        return str(exc)
+    return ""
 
 
 def _with_picked(results: list[Any], picked: Any) -> list[Any]:
@@ -157,6 +178,37 @@ def _with_picked(results: list[Any], picked: Any) -> list[Any]:
 @require_GET
 def claim_detail(request: HttpRequest, claim_id: int) -> HttpResponse:
     return _render_claim(request, claim_id)
+
+
+CHAINS_PER_PAGE = 50
+CHAINS_LISTED = 2000  # pages of chains stop here: the provenance API has the whole graph
+
+
+@newsroom_required()
+@require_GET
+def claim_chains_list(request: HttpRequest, claim_id: int) -> HttpResponse:
+    """Every citation chain of the claim in words, a page at a time (the claim page lists the
+    first ones)."""
+    try:
+        claim, provenance, chains = claim_chains(
+            claim_id=claim_id, user=request.user, limit=CHAINS_LISTED
+        )
+    except Claim.DoesNotExist as exc:
+        raise Http404("No such claim.") from exc
+    context = {
+        "nav": "claim",
+        "claim": claim,
+        "provenance": provenance,
+        "paging": paginate(request, chains[:CHAINS_LISTED], per_page=CHAINS_PER_PAGE),
+        "chains_unlisted": len(chains) > CHAINS_LISTED,
+        "chains_listed": min(len(chains), CHAINS_LISTED),
+    }
+    return render_page(
+        request,
+        "verification/claim/chains.html",
+        context,
+        partial="verification/claim/_chains_list.html",
+    )
 
 
 # --- Suggestions (htmx pickers; the page does the same without JavaScript) ----------------------

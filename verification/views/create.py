@@ -3,20 +3,15 @@ document, or neither)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from claims.models import Claim, Claimant
-from claims.services import claim_create, claimant_create
 from sources.archiving.services import snapshot_upload
-from sources.models import Source
 from sources.services import source_create, source_url_resolve
 from verification.forms.common import add_service_errors
 from verification.forms.create import ClaimCreateForm
@@ -24,70 +19,9 @@ from verification.forms.sources import (
     SourceCreateForm,
     source_write_errors,
 )
-from verification.services import evidence_add
+from verification.services import claim_log
 from verification.views.common import newsroom_required
 from verification.views.sources import upload_guard
-
-# A service's field names, as the new-claim form names them, per step.
-CLAIMANT_FIELDS = {"name": "new_claimant", "kind": "new_claimant_kind"}
-SOURCE_FIELDS = {"url": "source_url", "kind": "source_kind"}
-EVIDENCE_FIELDS = {"source": "source_url"}
-
-
-def _renamed(exc: ValidationError, names: Mapping[str, str]) -> ValidationError:
-    if not hasattr(exc, "error_dict"):
-        return exc
-    return ValidationError(
-        {names.get(field, field): errors for field, errors in exc.error_dict.items()}
-    )
-
-
-def _first_source(*, actor: AbstractBaseUser, url: str, kind: str) -> tuple[Source, bool]:
-    """The source recorded for ``url`` (any spelling), or a new one; and whether it is new."""
-    try:
-        recorded = source_url_resolve(actor=actor, url=url)
-        if recorded is not None:
-            return recorded, False
-        return source_create(actor=actor, kind=kind, url=url), True
-    except ValidationError as exc:
-        raise _renamed(exc, SOURCE_FIELDS) from exc
-
-
-@transaction.atomic
-def claim_log(*, actor: AbstractBaseUser, form: ClaimCreateForm) -> tuple[Claim, Source | None]:
-    """The claim, its new claimant if any, and its first source and evidence: all or nothing.
-
-    Raises ValidationError keyed by the form's fields, PermissionDenied from the services (a
-    first source needs the fact-checker role: evidence_add)."""
-    data = form.cleaned_data
-    claimant: Claimant | None = data["claimant"]
-    if data["new_claimant"]:
-        claimant = Claimant.objects.filter(name=data["new_claimant"], title="").first()
-        if claimant is None:
-            try:
-                claimant = claimant_create(
-                    actor=actor, name=data["new_claimant"], kind=data["new_claimant_kind"]
-                )
-            except ValidationError as exc:
-                raise _renamed(exc, CLAIMANT_FIELDS) from exc
-    claim = claim_create(actor=actor, claimant=claimant, **form.claim_values())
-    new_source = None
-    if data["source_url"].strip():
-        source, is_new = _first_source(
-            actor=actor, url=data["source_url"].strip(), kind=data["source_kind"]
-        )
-        try:
-            evidence_add(
-                claim=claim,
-                actor=actor,
-                source=source,
-                stance=data["stance"],
-                expected_version=claim.version,
-            )
-        except ValidationError as exc:
-            raise _renamed(exc, EVIDENCE_FIELDS) from exc
-        new_source = source if is_new else None
-    return claim, new_source
 
 
 def _duplicate_of(exc: ValidationError) -> int | None:
@@ -102,14 +36,18 @@ def claim_new(request: HttpRequest) -> HttpResponse:
     form = ClaimCreateForm(request.POST or None)
     duplicate_of = None
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            if url := form.cleaned_data["source_url"].strip():
-                # Outside claim_log's transaction: a refused restricted URL stays on record.
-                try:
-                    source_url_resolve(actor=request.user, url=url)
-                except ValidationError as exc:
-                    raise _renamed(exc, SOURCE_FIELDS) from exc
-            claim, new_source = claim_log(actor=request.user, form=form)
+            claim, new_source = claim_log(
+                actor=request.user,
+                **form.claim_values(),
+                claimant=data["claimant"],
+                new_claimant=data["new_claimant"],
+                new_claimant_kind=data["new_claimant_kind"],
+                source_url=data["source_url"],
+                source_kind=data["source_kind"],
+                stance=data["stance"],
+            )
         except ValidationError as exc:
             duplicate_of = _duplicate_of(exc)
             add_service_errors(form, exc)

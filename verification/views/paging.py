@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
@@ -18,7 +20,7 @@ class PageLinks:
 
 def paginate(
     request: HttpRequest,
-    rows: QuerySet,
+    rows: QuerySet | Sequence[Any],
     *,
     per_page: int,
     param: str = "page",

@@ -1,32 +1,35 @@
-"""What the claim page shows, read in a fixed number of queries however much evidence there is.
+"""What the claim page shows, read in a fixed number of queries however much evidence there is
+and however deep its citation chains run.
 
 The evidence rows carry their outlet's current grade and their source's latest snapshot as
-annotations (then one query for those snapshots), so no row costs a query of its own. Everything
-about sources goes through the user's visibility: a sensitive source the user may not see is in
-no row, no count, no chain and no timeline entry.
+annotations (then one query for those snapshots), so no row costs a query of its own; a source
+cited by several rows is one entry of ``ClaimPage.sources``, shown once. Everything about sources
+goes through the user's access rule: a sensitive source the user may not see is in no row, no
+count, no chain and no timeline entry.
 """
 
 from __future__ import annotations
 
 import contextlib
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import Any
 
-from django.conf import settings
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from claims.models import Claim, ClaimRelation
-from config.roles import Role, has_role
+from config.roles import has_role
 from sources.canonical import InvalidURL, canonicalize
 from sources.filters import words_q
 from sources.models import ReliabilityRating, Snapshot, Source
 from sources.selectors import source_visibility_q, sources_visible_to
 from verification.forms.common import as_id
 from verification.models import Evidence, Publication, StatusChange
-from verification.provenance import claim_provenance
-from verification.provenance_svg import provenance_picture
-from verification.selectors import User, claim_evidence, claim_history, claim_publications
+from verification.provenance import Provenance, claim_provenance
+from verification.provenance_svg import Chain, all_chains
+from verification.selectors.claims import User, claim_evidence, claim_history, claim_publications
 from verification.workflow import next_statuses, transition_role
 
 GRADE_LABELS = dict(ReliabilityRating.Grade.choices)
@@ -37,6 +40,8 @@ SNAPSHOT_FIELDS = (
     "id", "source_id", "status", "form", "attempts", "error_code", "error_message", "warc",
     "file", "created_at", "finished_at", "retry_at",
 )  # fmt: skip
+# A history entry for evidence added at once names up to this many rows, else counts them.
+EVIDENCE_BATCH_LISTED = 10
 # A change recorded this close to the claim's last save is taken to be that save.
 SAME_MOMENT = timedelta(seconds=2)
 
@@ -166,7 +171,37 @@ def timeline(
             }
         )
     events.sort(key=lambda event: (event["at"], event["order"]), reverse=True)
-    return events
+    return _evidence_batches(events)
+
+
+def _evidence_batches(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Evidence one person added in the same minute, one after the other, as one entry."""
+    merged: list[dict[str, Any]] = []
+    for event in events:
+        last = merged[-1] if merged else None
+        if (
+            event["type"] == "evidence"
+            and last is not None
+            and last["type"] == "evidence"
+            and last["actor"] == event["actor"]
+            and last["at"].replace(second=0, microsecond=0)
+            == event["at"].replace(second=0, microsecond=0)
+        ):
+            last["rows"].append(event["row"])
+            continue
+        if event["type"] == "evidence":
+            event = {**event, "rows": [event["row"]]}
+        merged.append(event)
+    for event in merged:
+        # A long batch is told by its numbers per stance; each row says when it was added.
+        rows = event.get("rows", ())
+        counts = Counter(row.stance for row in rows)
+        event["stance_counts"] = (
+            [(stance, counts[stance]) for stance in Evidence.Stance.values if counts[stance]]
+            if len(rows) > EVIDENCE_BATCH_LISTED
+            else []
+        )
+    return merged
 
 
 def allowed_transitions(*, claim: Claim, user: User) -> list[tuple[str, str]]:
@@ -178,60 +213,81 @@ def allowed_transitions(*, claim: Claim, user: User) -> list[tuple[str, str]]:
     ]
 
 
-def publish_refusal(*, claim: Claim, user: User, changes: list[StatusChange]) -> str:
-    """Why ``verdict_publish`` would refuse this editor now ("" if it would not): shown instead
-    of the button. The service checks again."""
-    if not has_role(user, Role.EDITOR):
-        return "Publishing needs the editor role."
-    if not claim.has_verdict:
-        return (
-            f"Only a verdict can be published; this claim is {STATUS_LABELS[claim.status].lower()}."
-        )
-    if claim.needs_review:
-        return "New evidence arrived after this verdict: a fact-checker must review it first."
-    verdict_change = next((c for c in reversed(changes) if c.to_status == claim.status), None)
-    if verdict_change is None:
-        return (
-            "This verdict has no status change on record: reopen the claim and record the "
-            "verdict through the workflow before publishing."
-        )
-    if verdict_change.actor_id == user.pk and not settings.CLAIMTRAIL_ALLOW_SELF_PUBLISH:
-        return (
-            "You set this verdict yourself. Four eyes: another editor must publish it "
-            "(a small desk can allow self-publishing with CLAIMTRAIL_ALLOW_SELF_PUBLISH=1)."
-        )
-    return ""
-
-
 def last_publication(publications: list[Publication]) -> Publication | None:
     last = publications[-1] if publications else None
     return last if last is not None and last.action == Publication.Action.PUBLISH else None
 
 
-def claim_page(*, claim_id: int, user: User) -> dict[str, Any]:
+@dataclass(frozen=True)
+class EvidenceSource:
+    """A source the claim's evidence cites, with what every row citing it would repeat: its
+    outlet and grade, its captures, its link health; and the rows that cite it."""
+
+    source: Source
+    outlet_grade: str | None
+    outlet_grade_label: str
+    latest_snapshot: Snapshot | None
+    archived_snapshot: Snapshot | None
+    rows: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True)
+class ClaimPage:
+    claim: Claim
+    status_label: str
+    evidence_groups: list[dict[str, Any]]
+    evidence_count: int
+    sources: list[EvidenceSource]
+    relations: list[dict[str, Any]]
+    timeline: list[dict[str, Any]]
+    history: list[StatusChange]  # oldest first
+    published: Publication | None
+    published_label: str
+    provenance: Provenance
+    transitions: list[tuple[str, str]]
+
+
+def evidence_sources(rows: list[Evidence]) -> list[EvidenceSource]:
+    """Each source the rows cite, once, in the order of its first row."""
+    cited: dict[int, list[Evidence]] = {}
+    for row in rows:
+        cited.setdefault(row.source_id, []).append(row)
+    return [
+        EvidenceSource(
+            source=first.source,
+            outlet_grade=first.outlet_grade,
+            outlet_grade_label=first.outlet_grade_label,
+            latest_snapshot=first.latest_snapshot,
+            archived_snapshot=first.archived_snapshot,
+            rows=tuple(members),
+        )
+        for first, members in ((members[0], members) for members in cited.values())
+    ]
+
+
+def claim_page(*, claim_id: int, user: User) -> ClaimPage:
     """Everything the claim page shows; raises Claim.DoesNotExist."""
     claim = claim_for_page(claim_id=claim_id)
     rows = evidence_rows(claim=claim, user=user)
     changes = list(claim_history(claim=claim))
     publications = list(claim_publications(claim=claim))
     relations = related_claims(claim=claim)
-    mentioned = {row.get("source_id") for change in changes for row in change.evidence_snapshot} - {
-        None
-    }
+    mentioned = {row.get("source_id") for change in changes for row in change.evidence_snapshot}
+    mentioned.discard(None)
     visible_ids = (
         set(sources_visible_to(user=user).filter(pk__in=mentioned).values_list("pk", flat=True))
         if mentioned
         else set()
     )
-    provenance = claim_provenance(claim=claim, user=user)
     published = last_publication(publications)
-    return {
-        "claim": claim,
-        "status_label": STATUS_LABELS[claim.status],
-        "evidence_groups": evidence_by_stance(rows),
-        "evidence_count": len(rows),
-        "relations": relations,
-        "timeline": timeline(
+    return ClaimPage(
+        claim=claim,
+        status_label=STATUS_LABELS[claim.status],
+        evidence_groups=evidence_by_stance(rows),
+        evidence_count=len(rows),
+        sources=evidence_sources(rows),
+        relations=relations,
+        timeline=timeline(
             claim=claim,
             changes=changes,
             publications=publications,
@@ -239,12 +295,21 @@ def claim_page(*, claim_id: int, user: User) -> dict[str, Any]:
             relations=relations,
             visible_ids=visible_ids,
         ),
-        "published": published,
-        "published_label": STATUS_LABELS.get(published.verdict, "") if published else "",
-        "picture": provenance_picture(provenance, element_id=f"provenance-{claim.pk}"),
-        "transitions": allowed_transitions(claim=claim, user=user),
-        "publish_refusal": publish_refusal(claim=claim, user=user, changes=changes),
-    }
+        history=changes,
+        published=published,
+        published_label=STATUS_LABELS.get(published.verdict, "") if published else "",
+        provenance=claim_provenance(claim=claim, user=user),
+        transitions=allowed_transitions(claim=claim, user=user),
+    )
+
+
+def claim_chains(*, claim_id: int, user: User, limit: int) -> tuple[Claim, Provenance, list[Chain]]:
+    """The claim, its provenance and its citation chains in words, the first ``limit`` + 1 of
+    them (a dense graph has more paths than anyone could read: one more says there are more).
+    Raises Claim.DoesNotExist."""
+    claim = Claim.objects.get(pk=claim_id)
+    provenance = claim_provenance(claim=claim, user=user)
+    return claim, provenance, list(islice(all_chains(provenance), limit + 1))
 
 
 # --- Suggestions for the pickers --------------------------------------------------------------

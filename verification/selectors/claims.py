@@ -1,5 +1,5 @@
-"""Reads that join claims with their evidence and sources; the access rule is
-``sources.selectors.source_access``, applied to every evidence row read here."""
+"""Claims as lists and details, with their evidence, history and publications; the access rule
+is ``sources.selectors.source_access``, applied to every evidence row read here."""
 
 from __future__ import annotations
 
