@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-handler404 = "config.api.handler404"
-handler500 = "config.api.handler500"
+handler404 = "config.api.errors.handler404"
+handler500 = "config.api.errors.handler500"
 
 admin.site.site_header = "Claimtrail"
 admin.site.site_title = "Claimtrail"
