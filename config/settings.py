@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -15,6 +16,16 @@ def env_bool(name: str, default: bool = False) -> bool:
     if value is None or value == "":
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -60,6 +71,7 @@ INSTALLED_APPS = [
     "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "config.apps.ProjectConfig",
     "sources.apps.SourcesConfig",
     "claims.apps.ClaimsConfig",
@@ -75,6 +87,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a refused sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -123,6 +137,29 @@ else:
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Signing in (django-axes) ---------------------------------------------------------------
+# The lockout check runs first and refuses a locked-out account or address before any password
+# is hashed, so a flood of guesses costs a database read each, not a PBKDF2 run. The API has no
+# password path (tokens and the desk's session only), so the desk and the admin are all it guards.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failures counted per user name and, separately, per client address.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = env_int("CLAIMTRAIL_SIGNIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(seconds=env_int("CLAIMTRAIL_SIGNIN_COOLOFF", 15 * 60))
+# Attempts during a lockout neither count nor extend it: the page's "try again in" holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A success does not wipe the address's failures: one valid account must not let an address
+# reset its counter between guesses at other accounts.
+AXES_RESET_ON_SUCCESS = False
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "verification.views.auth.signin_locked_out"
+AXES_CLIENT_IP_CALLABLE = "config.client_address.client_address"
+# Behind reverse proxies, how many of them append to X-Forwarded-For; 0 trusts REMOTE_ADDR only.
+CLAIMTRAIL_TRUSTED_PROXIES = env_int("CLAIMTRAIL_TRUSTED_PROXIES", 0)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
