@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -72,6 +73,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "csp",
     "config.apps.ProjectConfig",
     "sources.apps.SourcesConfig",
     "claims.apps.ClaimsConfig",
@@ -80,11 +82,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.middleware.PrivateNoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a refused sign-in into the lockout page.
@@ -138,6 +142,24 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Content-Security-Policy (django-csp) ---------------------------------------------------
+# Everything from our own origin, nothing inline: the desk's pages carry no inline script or
+# style, htmx is told not to inject its indicator <style> or eval anything (base.html), and a
+# script that slipped into a page (a captured source's text, say) would not run. The API docs
+# page loosens style-src for Swagger UI's inline <style> only (config/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
 # --- Signing in (django-axes) ---------------------------------------------------------------
 # The lockout check runs first and refuses a locked-out account or address before any password
 # is hashed, so a flood of guesses costs a database read each, not a PBKDF2 run. The API has no
@@ -190,8 +212,21 @@ STORAGES = {
     # Assets are served by the app itself (WhiteNoise): no CDN, no separate web server needed.
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", default=False)
+# --- HTTPS ---------------------------------------------------------------------------------
+# CLAIMTRAIL_HTTPS=1: the site is served over HTTPS by a proxy in front that sets
+# X-Forwarded-Proto (and strips any a client sent). Plain-HTTP requests are redirected, cookies
+# are sent over HTTPS only, and browsers are told to use nothing else (HSTS).
+CLAIMTRAIL_HTTPS = env_bool("CLAIMTRAIL_HTTPS", default=False)
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", default=CLAIMTRAIL_HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if CLAIMTRAIL_HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env_int("CLAIMTRAIL_HSTS_SECONDS", 365 * 24 * 3600)
+    # Both promise more than this site: every subdomain, and a place in browsers' built-in
+    # lists that takes months to leave. The operator opts in (check --deploy asks about both).
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("CLAIMTRAIL_HSTS_INCLUDE_SUBDOMAINS")
+    SECURE_HSTS_PRELOAD = env_bool("CLAIMTRAIL_HSTS_PRELOAD")
 
 LOGGING = {
     "version": 1,
