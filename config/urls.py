@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+handler400 = "config.api.errors.handler400"
 handler404 = "config.api.errors.handler404"
 handler500 = "config.api.errors.handler500"
 

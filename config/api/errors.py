@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -35,6 +36,11 @@ class RequestTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request body is too large."
     default_code = "too_large"
+
+
+def body_too_large() -> RequestTooLarge:
+    limit = min(settings.API_MAX_BODY_BYTES, settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 2**63)
+    return RequestTooLarge(f"The request body is larger than {limit} bytes.")
 
 
 def _field_errors(detail: Any) -> dict[str, list[dict[str, str]]]:
@@ -93,6 +99,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
     if isinstance(exc, DjangoValidationError):
         exc = django_validation_error_to_drf(exc)
+    elif isinstance(exc, RequestDataTooBig):
+        # DRF reads a JSON body through request.body, where Django's DATA_UPLOAD_MAX_MEMORY_SIZE
+        # refuses it before CappedJSONParser sees it: the same 413.
+        exc = body_too_large()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, Http404):
@@ -133,6 +143,20 @@ class ErrorSerializer(serializers.Serializer):
 
 def _is_api(request: Any) -> bool:
     return request.path.startswith("/api/")
+
+
+def handler400(request: Any, exception: Exception | None = None) -> Any:
+    """A request Django refused before any view (a body past DATA_UPLOAD_MAX_MEMORY_SIZE read
+    by a middleware, too many fields): under /api/ in the API's error shape."""
+    from django.http import JsonResponse
+    from django.views.defaults import bad_request
+
+    if not _is_api(request):
+        return bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        error = body_too_large()
+        return JsonResponse(error_body("too_large", str(error.detail)), status=413)
+    return JsonResponse(error_body("bad_request", "The request could not be read."), status=400)
 
 
 def handler404(request: Any, exception: Exception | None = None) -> Any:

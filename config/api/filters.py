@@ -23,7 +23,25 @@ class StrictFilterSet(django_filters.FilterSet):
             self.errors.setdefault(name, []).append(
                 "Unknown filter. Known filters: " + ", ".join(sorted(self.filters)) + "."
             )
-        return super().is_valid() and not unknown
+        # django-filter reads an empty value as "no filter": ?created_before= would list every
+        # claim, which is not what whoever sent it meant. Refused like any malformed value.
+        # One message for it, in place of whatever the field made of "" (if anything).
+        empty = sorted(
+            name for name in set(self.data) & set(self.filters) if _has_empty_value(self.data, name)
+        )
+        valid = super().is_valid()
+        for name in empty:
+            self.errors[name] = self.form.error_class(
+                ["This filter needs a value; leave it out to not filter."]
+            )
+        return valid and not unknown and not empty
+
+
+def _has_empty_value(data: Any, name: str) -> bool:
+    values = data.getlist(name) if hasattr(data, "getlist") else data[name]
+    if not isinstance(values, list | tuple):
+        values = [values]
+    return not values or any(value is None or str(value).strip() == "" for value in values)
 
 
 def apply_filters(

@@ -15,8 +15,9 @@ from config.api.errors import RequestTooLarge
 class CappedJSONParser(JSONParser):
     """JSON only, refused with 413 past settings.API_MAX_BODY_BYTES, before it is parsed.
 
-    Django's DATA_UPLOAD_MAX_MEMORY_SIZE guards request.body and forms, not the stream DRF
-    parses from, so the limit is applied here.
+    DRF hands JSON parsers request.body, which Django's DATA_UPLOAD_MAX_MEMORY_SIZE guards
+    (by the declared length: the exception handler answers that with the same 413); the limit
+    is applied here too, so it holds whatever the stream and whichever setting is lower.
     """
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
