@@ -16,7 +16,7 @@ from config.api.errors import (
     handler404,
     handler500,
 )
-from config.api.fields import MAX_ID, IdRelatedField
+from config.api.fields import MAX_ID, IdRelatedField, StrictCharField
 from config.api.filters import (
     PAGINATION_PARAMS,
     IdFilter,
@@ -59,6 +59,7 @@ __all__ = [
     "PreconditionRequired",
     "RequestTooLarge",
     "StrictBooleanFilter",
+    "StrictCharField",
     "StrictFilterSet",
     "apply_filters",
     "body_too_large",

@@ -16,3 +16,14 @@ class IdRelatedField(serializers.PrimaryKeyRelatedField):
         if isinstance(data, float) and not data.is_integer():
             self.fail("incorrect_type", data_type=type(data).__name__)
         return super().to_internal_value(data)
+
+
+class StrictCharField(serializers.CharField):
+    """Text in a body: a JSON string and nothing else. DRF's CharField refuses booleans but
+    stores ``0`` as ``"0"``; a client that sends a number where text belongs has a bug that
+    should surface as a 400, not as a claim whose text is "0"."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
