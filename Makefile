@@ -17,6 +17,9 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/claimtrail
 HOST ?= 127.0.0.1
 PORT ?= 8000
 WEB_WORKERS ?= 2
+# Threads per web worker: a request that waits (on PBKDF2, which releases the GIL, or on the
+# database) holds one thread, not a whole worker, so a burst of sign-ins cannot stall the API.
+WEB_THREADS ?= 4
 # Worker processes per `make worker` / `make run` (each runs one capture at a time).
 CONCURRENCY ?= 2
 CELERY := $(VENV)/bin/celery -A config
@@ -57,7 +60,8 @@ run: demo
 		--concurrency $(CONCURRENCY) --loglevel INFO --without-mingle --without-gossip & \
 	worker=$$!; trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(VENV)/bin/gunicorn config.wsgi:application --bind $(HOST):$(PORT) \
-		--workers $(WEB_WORKERS) --access-logfile - --graceful-timeout 5
+		--workers $(WEB_WORKERS) --worker-class gthread --threads $(WEB_THREADS) \
+		--access-logfile - --graceful-timeout 5
 
 worker: migrate
 	$(CELERY) worker -Q captures,default --concurrency $(CONCURRENCY) --loglevel INFO

@@ -27,6 +27,7 @@ from claims.services import (
     claimant_update,
 )
 from config.api import (
+    StrictCharField,
     apply_filters,
     error_responses,
     filter_parameters,
@@ -68,11 +69,11 @@ class ClaimantsApi(APIView):
 
     @extend_schema_serializer(component_name="ClaimantCreate")
     class CreateInputSerializer(serializers.Serializer):
-        name = serializers.CharField(max_length=200)
+        name = StrictCharField(max_length=200)
         kind = serializers.ChoiceField(choices=Claimant.Kind.choices, default=Claimant.Kind.PERSON)
-        title = serializers.CharField(max_length=200, allow_blank=True, default="")
-        affiliation = serializers.CharField(max_length=200, allow_blank=True, default="")
-        country = serializers.CharField(
+        title = StrictCharField(max_length=200, allow_blank=True, default="")
+        affiliation = StrictCharField(max_length=200, allow_blank=True, default="")
+        country = StrictCharField(
             max_length=2, allow_blank=True, default="", help_text="Two-letter code, e.g. UA."
         )
 
@@ -108,11 +109,11 @@ class ClaimantDetailApi(APIView):
 
     @extend_schema_serializer(component_name="ClaimantUpdate")
     class UpdateInputSerializer(serializers.Serializer):
-        name = serializers.CharField(max_length=200, required=False)
+        name = StrictCharField(max_length=200, required=False)
         kind = serializers.ChoiceField(choices=Claimant.Kind.choices, required=False)
-        title = serializers.CharField(max_length=200, allow_blank=True, required=False)
-        affiliation = serializers.CharField(max_length=200, allow_blank=True, required=False)
-        country = serializers.CharField(max_length=2, allow_blank=True, required=False)
+        title = StrictCharField(max_length=200, allow_blank=True, required=False)
+        affiliation = StrictCharField(max_length=200, allow_blank=True, required=False)
+        country = StrictCharField(max_length=2, allow_blank=True, required=False)
 
     @extend_schema(
         operation_id="claimants_retrieve",
@@ -187,7 +188,7 @@ class ClaimRelationsApi(APIView):
     class CreateInputSerializer(serializers.Serializer):
         to_claim = serializers.IntegerField(min_value=1, help_text="The other claim's id.")
         kind = serializers.ChoiceField(choices=ClaimRelation.Kind.choices)
-        note = serializers.CharField(max_length=2000, allow_blank=True, default="")
+        note = StrictCharField(max_length=2000, allow_blank=True, default="")
 
     @extend_schema(
         operation_id="claims_relations_list",

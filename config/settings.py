@@ -2,9 +2,11 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -15,6 +17,16 @@ def env_bool(name: str, default: bool = False) -> bool:
     if value is None or value == "":
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -60,6 +72,8 @@ INSTALLED_APPS = [
     "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "csp",
     "config.apps.ProjectConfig",
     "sources.apps.SourcesConfig",
     "claims.apps.ClaimsConfig",
@@ -69,13 +83,17 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.middleware.PrivateNoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a refused sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -125,6 +143,47 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Content-Security-Policy (django-csp) ---------------------------------------------------
+# Everything from our own origin, nothing inline: the desk's pages carry no inline script or
+# style, htmx is told not to inject its indicator <style> or eval anything (base.html), and a
+# script that slipped into a page (a captured source's text, say) would not run. The API docs
+# page loosens style-src for Swagger UI's inline <style> only (config/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# --- Signing in (django-axes) ---------------------------------------------------------------
+# The lockout check runs first and refuses a locked-out account or address before any password
+# is hashed, so a flood of guesses costs a database read each, not a PBKDF2 run. The API has no
+# password path (tokens and the desk's session only), so the desk and the admin are all it guards.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failures counted per user name and, separately, per client address.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = env_int("CLAIMTRAIL_SIGNIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(seconds=env_int("CLAIMTRAIL_SIGNIN_COOLOFF", 15 * 60))
+# Attempts during a lockout neither count nor extend it: the page's "try again in" holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A success does not wipe the address's failures: one valid account must not let an address
+# reset its counter between guesses at other accounts.
+AXES_RESET_ON_SUCCESS = False
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "verification.views.auth.signin_locked_out"
+AXES_CLIENT_IP_CALLABLE = "config.client_address.client_address"
+# Behind reverse proxies, how many of them append to X-Forwarded-For; 0 trusts REMOTE_ADDR only.
+CLAIMTRAIL_TRUSTED_PROXIES = env_int("CLAIMTRAIL_TRUSTED_PROXIES", 0)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -154,8 +213,21 @@ STORAGES = {
     # Assets are served by the app itself (WhiteNoise): no CDN, no separate web server needed.
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", default=False)
+# --- HTTPS ---------------------------------------------------------------------------------
+# CLAIMTRAIL_HTTPS=1: the site is served over HTTPS by a proxy in front that sets
+# X-Forwarded-Proto (and strips any a client sent). Plain-HTTP requests are redirected, cookies
+# are sent over HTTPS only, and browsers are told to use nothing else (HSTS).
+CLAIMTRAIL_HTTPS = env_bool("CLAIMTRAIL_HTTPS", default=False)
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", default=CLAIMTRAIL_HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if CLAIMTRAIL_HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env_int("CLAIMTRAIL_HSTS_SECONDS", 365 * 24 * 3600)
+    # Both promise more than this site: every subdomain, and a place in browsers' built-in
+    # lists that takes months to leave. The operator opts in (check --deploy asks about both).
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("CLAIMTRAIL_HSTS_INCLUDE_SUBDOMAINS")
+    SECURE_HSTS_PRELOAD = env_bool("CLAIMTRAIL_HSTS_PRELOAD")
 
 LOGGING = {
     "version": 1,
@@ -171,11 +243,11 @@ REST_FRAMEWORK = {
         "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["config.api.HasNewsroomRole"],
-    "DEFAULT_PARSER_CLASSES": ["config.api.CappedJSONParser"],
+    "DEFAULT_PERMISSION_CLASSES": ["config.api.permissions.HasNewsroomRole"],
+    "DEFAULT_PARSER_CLASSES": ["config.api.parsers.CappedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "config.api.pagination.Pagination",
+    "EXCEPTION_HANDLER": "config.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DATETIME_FORMAT": "iso-8601",

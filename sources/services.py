@@ -429,14 +429,32 @@ def citation_create(
         raise ValidationError(
             {"cited": ValidationError("A source cannot cite itself.", code="self_citation")}
         )
-    if Citation.objects.filter(citing=citing, cited=cited).exists():
-        raise ValidationError(
-            {"cited": ValidationError("This citation is already recorded.", code="duplicate")}
-        )
+    twin = Citation.objects.filter(citing=citing, cited=cited)
+    if twin.exists():
+        raise _citation_duplicate()
     citation = Citation(citing=citing, cited=cited, kind=kind, note=note, created_by=actor)
     citation.full_clean(validate_constraints=False)
-    citation.save()
+    _citation_insert(citation, twin=twin)
     return citation
+
+
+def _citation_duplicate() -> ValidationError:
+    return ValidationError(
+        {"cited": ValidationError("This citation is already recorded.", code="duplicate")}
+    )
+
+
+def _citation_insert(citation: Citation, *, twin: Any) -> None:
+    """Save a new citation. Two people recording the same one at once both pass the check
+    above; the unique constraint refuses the second insert, in a savepoint so the transaction
+    stays usable, and it is answered as the duplicate it is rather than a 500."""
+    try:
+        with transaction.atomic():
+            citation.save()
+    except IntegrityError:
+        if not twin.exists():
+            raise  # not the pair's constraint (a source deleted meanwhile): a real error
+        raise _citation_duplicate() from None
 
 
 @transaction.atomic

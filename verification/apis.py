@@ -40,6 +40,7 @@ from config.api import (
     MAX_ID,
     IdRelatedField,
     Pagination,
+    StrictCharField,
     apply_filters,
     claim_etag,
     error_body,
@@ -228,16 +229,16 @@ class ClaimsApi(APIView):
 
     @extend_schema_serializer(component_name="ClaimCreate")
     class CreateInputSerializer(serializers.Serializer):
-        text = serializers.CharField(max_length=2000)
+        text = StrictCharField(max_length=2000)
         kind = serializers.ChoiceField(choices=Claim.Kind.choices, default=Claim.Kind.FACT)
         claimant = IdRelatedField(queryset=Claimant.objects.all(), required=False, allow_null=True)
         made_on = serializers.DateField(required=False, allow_null=True)
         made_on_precision = serializers.ChoiceField(
             choices=Claim.DatePrecision.choices, default=Claim.DatePrecision.DAY
         )
-        language = serializers.CharField(max_length=16, default="en")
+        language = StrictCharField(max_length=16, default="en")
         tags = serializers.ListField(
-            child=serializers.CharField(max_length=50), max_length=30, default=list
+            child=StrictCharField(max_length=50), max_length=30, default=list
         )
         allow_duplicate = serializers.BooleanField(
             default=False, help_text="Log an exact duplicate anyway, linked to the original."
@@ -281,16 +282,16 @@ class ClaimDetailApi(ClaimWriteApi):
     @extend_schema_serializer(component_name="ClaimUpdate")
     class UpdateInputSerializer(serializers.Serializer):
         version = serializers.IntegerField(required=False, min_value=1)
-        text = serializers.CharField(max_length=2000, required=False)
+        text = StrictCharField(max_length=2000, required=False)
         kind = serializers.ChoiceField(choices=Claim.Kind.choices, required=False)
         claimant = IdRelatedField(queryset=Claimant.objects.all(), required=False, allow_null=True)
         made_on = serializers.DateField(required=False, allow_null=True)
         made_on_precision = serializers.ChoiceField(
             choices=Claim.DatePrecision.choices, required=False
         )
-        language = serializers.CharField(max_length=16, required=False)
+        language = StrictCharField(max_length=16, required=False)
         tags = serializers.ListField(
-            child=serializers.CharField(max_length=50), max_length=30, required=False
+            child=StrictCharField(max_length=50), max_length=30, required=False
         )
 
     @extend_schema(
@@ -323,7 +324,7 @@ class ClaimStatusChangeApi(ClaimWriteApi):
     class InputSerializer(serializers.Serializer):
         version = serializers.IntegerField(required=False, min_value=1)
         to_status = serializers.ChoiceField(choices=Claim.Status.choices)
-        rationale = serializers.CharField(max_length=5000)
+        rationale = StrictCharField(max_length=5000)
 
     @extend_schema(
         operation_id="claims_status_change",
@@ -557,11 +558,11 @@ class EvidenceInputSerializer(serializers.Serializer):
         required=False, min_value=1, help_text="The claim's version, if no If-Match is sent."
     )
     stance = serializers.ChoiceField(choices=Evidence.Stance.choices)
-    quote = serializers.CharField(
+    quote = StrictCharField(
         max_length=10000, allow_blank=True, default="", help_text="In its original language."
     )
-    quote_language = serializers.CharField(max_length=16, allow_blank=True, default="")
-    translation = serializers.CharField(
+    quote_language = StrictCharField(max_length=16, allow_blank=True, default="")
+    translation = StrictCharField(
         max_length=10000,
         allow_blank=True,
         default="",
@@ -570,7 +571,7 @@ class EvidenceInputSerializer(serializers.Serializer):
     credibility = serializers.ChoiceField(
         choices=Evidence.Credibility.choices, default=Evidence.Credibility.CANNOT_JUDGE
     )
-    note = serializers.CharField(max_length=5000, allow_blank=True, default="")
+    note = StrictCharField(max_length=5000, allow_blank=True, default="")
     via = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         max_length=100,
@@ -761,8 +762,8 @@ class ClaimPublishApi(ClaimWriteApi):
     @extend_schema_serializer(component_name="ClaimPublish")
     class InputSerializer(serializers.Serializer):
         version = serializers.IntegerField(required=False, min_value=1)
-        public_summary = serializers.CharField(max_length=5000)
-        reason = serializers.CharField(
+        public_summary = StrictCharField(max_length=5000)
+        reason = StrictCharField(
             max_length=5000,
             allow_blank=True,
             default="",
@@ -785,7 +786,7 @@ class ClaimUnpublishApi(ClaimWriteApi):
     @extend_schema_serializer(component_name="ClaimUnpublish")
     class InputSerializer(serializers.Serializer):
         version = serializers.IntegerField(required=False, min_value=1)
-        reason = serializers.CharField(max_length=5000)
+        reason = StrictCharField(max_length=5000)
 
     @extend_schema(
         operation_id="claims_unpublish",

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import (
+    StrictCharField,
     apply_filters,
     error_responses,
     filter_parameters,
@@ -100,7 +101,7 @@ class RatingSerializer(serializers.Serializer):
 
 class HandleInputSerializer(serializers.Serializer):
     platform = serializers.ChoiceField(choices=OutletHandle.Platform.choices)
-    handle = serializers.CharField(max_length=200, help_text="With or without '@'.")
+    handle = StrictCharField(max_length=200, help_text="With or without '@'.")
 
     class Meta:
         ref_name = "OutletHandle"
@@ -146,19 +147,19 @@ class OutletsApi(APIView):
     """GET: outlets with their current grade, filtered. POST: add an outlet (fact-checker)."""
 
     class InputSerializer(serializers.Serializer):
-        name = serializers.CharField(max_length=200)
+        name = StrictCharField(max_length=200)
         kind = serializers.ChoiceField(choices=Outlet.Kind.choices, default=Outlet.Kind.WEBSITE)
-        country = serializers.CharField(
+        country = StrictCharField(
             max_length=2, allow_blank=True, default="", help_text="ISO 3166-1 alpha-2 code."
         )
         affiliation = serializers.ChoiceField(
             choices=Outlet.Affiliation.choices, default=Outlet.Affiliation.UNKNOWN
         )
-        owner = serializers.CharField(max_length=200, allow_blank=True, default="")
-        party_to = serializers.CharField(max_length=120, allow_blank=True, default="")
-        description = serializers.CharField(max_length=5000, allow_blank=True, default="")
+        owner = StrictCharField(max_length=200, allow_blank=True, default="")
+        party_to = StrictCharField(max_length=120, allow_blank=True, default="")
+        description = StrictCharField(max_length=5000, allow_blank=True, default="")
         domains = serializers.ListField(
-            child=serializers.CharField(max_length=253),
+            child=StrictCharField(max_length=253),
             max_length=50,
             default=list,
             help_text="Web domains it owns, e.g. example.com.",
@@ -211,13 +212,13 @@ class OutletDetailApi(APIView):
     """GET: one outlet. PATCH: edit it (fact-checker)."""
 
     class InputSerializer(serializers.Serializer):
-        name = serializers.CharField(max_length=200, required=False)
+        name = StrictCharField(max_length=200, required=False)
         kind = serializers.ChoiceField(choices=Outlet.Kind.choices, required=False)
-        country = serializers.CharField(max_length=2, allow_blank=True, required=False)
+        country = StrictCharField(max_length=2, allow_blank=True, required=False)
         affiliation = serializers.ChoiceField(choices=Outlet.Affiliation.choices, required=False)
-        owner = serializers.CharField(max_length=200, allow_blank=True, required=False)
-        party_to = serializers.CharField(max_length=120, allow_blank=True, required=False)
-        description = serializers.CharField(max_length=5000, allow_blank=True, required=False)
+        owner = StrictCharField(max_length=200, allow_blank=True, required=False)
+        party_to = StrictCharField(max_length=120, allow_blank=True, required=False)
+        description = StrictCharField(max_length=5000, allow_blank=True, required=False)
 
         class Meta:
             ref_name = "OutletUpdate"
@@ -249,8 +250,8 @@ class OutletRatingsApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         grade = serializers.ChoiceField(choices=ReliabilityRating.Grade.choices)
-        rationale = serializers.CharField(max_length=5000)
-        external_reference = serializers.CharField(
+        rationale = StrictCharField(max_length=5000)
+        external_reference = StrictCharField(
             max_length=500,
             allow_blank=True,
             default="",
@@ -298,7 +299,7 @@ class OutletDomainAddApi(APIView):
     """POST: the outlet owns this web domain (and its subdomains) from now on (fact-checker)."""
 
     class InputSerializer(serializers.Serializer):
-        domain = serializers.CharField(
+        domain = StrictCharField(
             max_length=2000, help_text="example.com; www. and a URL's path are dropped."
         )
 

@@ -33,6 +33,7 @@ from config.api import (
     ErrorSerializer,
     IdRelatedField,
     RequestTooLarge,
+    StrictCharField,
     error_responses,
     page_parameters,
     paginated,
@@ -512,20 +513,20 @@ class SourceFromUploadApi(UploadApi):
     class InputSerializer(serializers.Serializer):
         file = serializers.FileField(allow_empty_file=True, help_text=FILE_HELP)
         kind = serializers.ChoiceField(choices=Source.Kind.choices, default=Source.Kind.DOCUMENT)
-        title = serializers.CharField(
+        title = StrictCharField(
             max_length=500,
             allow_blank=True,
             default="",
             help_text="Blank: the document's own title, else its file name.",
         )
         outlet = IdRelatedField(queryset=Outlet.objects.all(), required=False, allow_null=True)
-        author = serializers.CharField(max_length=300, allow_blank=True, default="")
+        author = StrictCharField(max_length=300, allow_blank=True, default="")
         published_at = serializers.DateTimeField(required=False, allow_null=True)
-        language = serializers.CharField(max_length=16, allow_blank=True, default="")
+        language = StrictCharField(max_length=16, allow_blank=True, default="")
         sourcing = serializers.ChoiceField(
             choices=Source.Sourcing.choices, default=Source.Sourcing.UNKNOWN
         )
-        summary = serializers.CharField(max_length=10000, allow_blank=True, default="")
+        summary = StrictCharField(max_length=10000, allow_blank=True, default="")
         is_sensitive = serializers.BooleanField(default=False)
 
         class Meta:

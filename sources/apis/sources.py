@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from config.api import (
     IdRelatedField,
+    StrictCharField,
     apply_filters,
     error_responses,
     filter_parameters,
@@ -165,27 +166,27 @@ class SourcesApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         kind = serializers.ChoiceField(choices=Source.Kind.choices)
-        url = serializers.CharField(
+        url = StrictCharField(
             max_length=2000,
             allow_blank=True,
             default="",
             help_text="http or https. The same page in any spelling is one source: a second "
             "one is refused with the code 'duplicate' on url.",
         )
-        title = serializers.CharField(max_length=500, allow_blank=True, default="")
+        title = StrictCharField(max_length=500, allow_blank=True, default="")
         outlet = IdRelatedField(
             queryset=Outlet.objects.all(),
             required=False,
             allow_null=True,
             help_text="Omit to attach the source to the outlet owning its URL (created if none).",
         )
-        author = serializers.CharField(max_length=300, allow_blank=True, default="")
+        author = StrictCharField(max_length=300, allow_blank=True, default="")
         published_at = serializers.DateTimeField(required=False, allow_null=True)
-        language = serializers.CharField(max_length=16, allow_blank=True, default="")
+        language = StrictCharField(max_length=16, allow_blank=True, default="")
         sourcing = serializers.ChoiceField(
             choices=Source.Sourcing.choices, default=Source.Sourcing.UNKNOWN
         )
-        summary = serializers.CharField(max_length=10000, allow_blank=True, default="")
+        summary = StrictCharField(max_length=10000, allow_blank=True, default="")
         is_sensitive = serializers.BooleanField(default=False)
 
         class Meta:
@@ -226,16 +227,16 @@ class SourceDetailApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         kind = serializers.ChoiceField(choices=Source.Kind.choices, required=False)
-        url = serializers.CharField(
+        url = StrictCharField(
             max_length=2000, allow_blank=True, required=False, help_text="Empty to clear it."
         )
-        title = serializers.CharField(max_length=500, allow_blank=True, required=False)
+        title = StrictCharField(max_length=500, allow_blank=True, required=False)
         outlet = IdRelatedField(queryset=Outlet.objects.all(), required=False, allow_null=True)
-        author = serializers.CharField(max_length=300, allow_blank=True, required=False)
+        author = StrictCharField(max_length=300, allow_blank=True, required=False)
         published_at = serializers.DateTimeField(required=False, allow_null=True)
-        language = serializers.CharField(max_length=16, allow_blank=True, required=False)
+        language = StrictCharField(max_length=16, allow_blank=True, required=False)
         sourcing = serializers.ChoiceField(choices=Source.Sourcing.choices, required=False)
-        summary = serializers.CharField(max_length=10000, allow_blank=True, required=False)
+        summary = StrictCharField(max_length=10000, allow_blank=True, required=False)
         is_sensitive = serializers.BooleanField(required=False)
 
         class Meta:
@@ -349,7 +350,7 @@ class CitationsApi(APIView):
         citing = VisibleSourceField(help_text="The source that quotes, cites, republishes…")
         cited = VisibleSourceField(help_text="…the source it relies on.")
         kind = serializers.ChoiceField(choices=Citation.Kind.choices, default=Citation.Kind.CITES)
-        note = serializers.CharField(max_length=2000, allow_blank=True, default="")
+        note = StrictCharField(max_length=2000, allow_blank=True, default="")
 
         class Meta:
             ref_name = "CitationCreate"

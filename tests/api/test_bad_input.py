@@ -4,13 +4,15 @@ nothing written.
 One table describes each endpoint's body (its string fields and their limits, enums, ids, URLs);
 the cases are generated from it: malformed JSON, a JSON array or null instead of an object, a
 body over the size limit, wrong types, unknown and huge ids, NUL characters, invalid enum
-values, ``javascript:`` / ``file:`` / ``data:`` URLs, oversized and empty strings, bad If-Match
+values, ``javascript:`` / ``file:`` / ``data:`` URLs, oversized and empty strings, numbers and
+booleans where text belongs (every text field, read from the OpenAPI schema), bad If-Match
 headers. Requests are made by an editor (who may do everything), so refusals come from
 validation, not permissions; a publish is of a verdict another user set.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -621,11 +623,61 @@ def _field_cases(spec: Spec) -> dict[str, Case]:
     return cases
 
 
+@functools.cache
+def _schema() -> dict[str, Any]:
+    from drf_spectacular.generators import SchemaGenerator
+
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def _resolve(node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        node = _schema()["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]]
+    return node
+
+
+def _is_text(node: dict[str, Any]) -> bool:
+    node = _resolve(node)
+    return node.get("type") == "string" and "enum" not in node and "format" not in node
+
+
+def text_fields(spec: Spec) -> dict[str, bool]:
+    """Every free-text field of the endpoint's request body, from the OpenAPI schema (so no
+    field is missed): name -> whether it is a list of texts."""
+    operation = _schema()["paths"][spec.path][spec.method.lower()]
+    if "requestBody" not in operation:
+        return {}
+    body = _resolve(operation["requestBody"]["content"]["application/json"]["schema"])
+    found = {}
+    for name, node in body.get("properties", {}).items():
+        node = _resolve(node)
+        if _is_text(node):
+            found[name] = False
+        elif node.get("type") == "array" and _is_text(node.get("items", {})):
+            found[name] = True
+    return found
+
+
+def _text_type_cases(spec: Spec) -> dict[str, Case]:
+    """A number or a boolean where text belongs is refused (DRF's CharField would store "0")."""
+    cases = {}
+    for name, is_list in text_fields(spec).items():
+        for label, value in (("number", 0), ("float", 1.5), ("bool", True)):
+            cases[f"{label}_for_text:{name}"] = Case(
+                {name: [value] if is_list else value}, field=name
+            )
+    return cases
+
+
 def _params() -> list[Any]:
     return [
         pytest.param(spec, case, id=f"{spec.name}-{name}")
         for spec in SPECS
-        for name, case in {**_generic_cases(spec), **_field_cases(spec)}.items()
+        for name, case in {
+            **_generic_cases(spec),
+            **_field_cases(spec),
+            **_text_type_cases(spec),
+        }.items()
     ]
 
 
@@ -700,6 +752,12 @@ def test_the_table_covers_every_write_endpoint_with_a_body():
     assert {(m, p) for m, p in write_endpoints() if m == "DELETE"} == {
         ("DELETE", path) for path, _ in DELETES
     }
+
+
+def test_every_text_field_the_table_names_is_a_text_field_in_the_schema():
+    # The number/boolean cases come from the schema; the table's strings must agree with it.
+    for spec in SPECS:
+        assert {*spec.strings, *spec.string_lists} <= set(text_fields(spec)), spec.name
 
 
 @pytest.mark.parametrize("spec", [pytest.param(s, id=s.name) for s in SPECS])

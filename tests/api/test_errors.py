@@ -60,6 +60,35 @@ def test_a_body_over_the_limit_is_413_before_parsing(api, settings):
     assert not Claim.objects.exists()
 
 
+def test_a_body_over_djangos_upload_limit_is_the_same_json_413(api, settings):
+    # DRF reads JSON through request.body, where DATA_UPLOAD_MAX_MEMORY_SIZE refuses it first.
+    assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE == settings.API_MAX_BODY_BYTES
+    body = json.dumps({"text": "x" * (settings.API_MAX_BODY_BYTES + 1)}).encode()
+
+    response = _post_raw(api, body)
+
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "code": "too_large",
+        "message": f"The request body is larger than {settings.API_MAX_BODY_BYTES} bytes.",
+    }
+    assert not Claim.objects.exists()
+
+
+def test_a_body_refused_before_any_view_is_a_json_413_under_the_api(db, settings):
+    from django.core.exceptions import RequestDataTooBig
+    from django.test import RequestFactory
+
+    from config.api import handler400
+
+    request = RequestFactory().post(CLAIMS)
+    response = handler400(request, RequestDataTooBig("too big"))
+
+    assert response.status_code == 413
+    assert json.loads(response.content)["code"] == "too_large"
+
+
 def test_a_form_encoded_body_is_415(api):
     response = _post_raw(api, b"text=A+claim.", content_type="application/x-www-form-urlencoded")
 

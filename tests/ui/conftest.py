@@ -21,6 +21,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -158,6 +159,8 @@ class Desk:
     folder: Path
     name: str
     shots: list[Path] = field(default_factory=list)
+    # Content-Security-Policy violations the page reported (checked when the desk closes).
+    violations: list[str] = field(default_factory=list)
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -175,6 +178,22 @@ class Desk:
         self.page.screenshot(path=str(path), full_page=True)
         self.shots.append(path)
         return path
+
+
+# Every page reports what the Content-Security-Policy blocked (an inline script or style, an
+# eval, a foreign origin) on the console, where ``_record_csp_violation`` collects it.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline"}`
+                + ` at ${event.sourceFile || document.location.pathname}:${event.lineNumber}`);
+});
+"""
+
+
+def _record_csp_violation(desk: Desk, message: Any) -> None:
+    text = message.text
+    if message.type == "error" and ("CSP violation" in text or "Content Security Policy" in text):
+        desk.violations.append(text)
 
 
 def sign_in(page: Any, username: str, password: str = PASSWORD) -> None:
@@ -232,9 +251,11 @@ def desks(
         )
         context.set_default_timeout(TIMEOUT_MS)
         context.set_default_navigation_timeout(TIMEOUT_MS)
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
         desk = Desk(page, live_server.url, screenshot_dir, name or username or "anonymous")
+        page.on("console", partial(_record_csp_violation, desk))
         opened.append((context, desk))
         if username:
             sign_in(page, username)
@@ -250,6 +271,8 @@ def desks(
             except Exception as exc:  # the page may be gone; the failure itself matters more
                 print(f"no screenshot at failure for {desk.name}: {exc}")
         context.close()
+    violations = [f"{desk.name}: {text}" for _, desk in opened for text in desk.violations]
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
 
 
 @pytest.fixture

@@ -1,0 +1,48 @@
+"""Page-number pagination with a capped page size, for generic and plain API views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from rest_framework import exceptions, serializers
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+
+    @property
+    def page_size(self) -> int:  # type: ignore[override]
+        return settings.API_DEFAULT_PAGE_SIZE
+
+    @property
+    def max_page_size(self) -> int:  # type: ignore[override]
+        return settings.API_MAX_PAGE_SIZE
+
+    def get_page_size(self, request: Request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or int(raw) < 1:
+            raise exceptions.ValidationError(
+                {"page_size": [f"Enter a whole number from 1 to {self.max_page_size}."]}
+            )
+        return min(int(raw), self.max_page_size)
+
+
+def paginated_response(
+    request: Request,
+    rows: Any,
+    serializer_class: type[serializers.Serializer],
+    *,
+    view: Any,
+    context: dict[str, Any] | None = None,
+) -> Response:
+    """One page of ``rows`` serialized, in Pagination's envelope."""
+    paginator = Pagination()
+    page = paginator.paginate_queryset(rows, request, view=view)
+    data = serializer_class(page, many=True, context=context or {}).data
+    return paginator.get_paginated_response(data)
