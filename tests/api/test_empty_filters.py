@@ -7,10 +7,9 @@ import pytest
 
 from claims.filters import ClaimantFilter
 from config.api import StrictFilterSet
-from sources.filters import OutletFilter
+from sources.filters import CitationFilter, OutletFilter, SourceFilter
 from tests.api.helpers import api
 from verification.filters import ClaimFilter
-from verification.source_filters import CitationFilter, SourceFilter
 
 pytestmark = pytest.mark.django_db
 
