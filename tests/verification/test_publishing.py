@@ -405,7 +405,7 @@ def test_a_verdict_set_outside_the_workflow_cannot_be_published(editor):
 
 
 def test_publish_check_with_the_history_given_answers_as_it_reads_it(fact_checker, editor):
-    claim = _verdict(ClaimFactory(), fact_checker, reviewer=editor)
+    claim = verdict_set(ClaimFactory(), fact_checker, reviewer=editor)
     history = list(StatusChange.objects.filter(claim=claim).order_by("created_at", "pk"))
 
     given = verdict_publish_check(claim=claim, actor=editor, history=history)
@@ -415,7 +415,7 @@ def test_publish_check_with_the_history_given_answers_as_it_reads_it(fact_checke
 
 
 def test_publish_check_refuses_what_the_service_refuses(editor, other_editor):
-    claim = _verdict(ClaimFactory(), editor)
+    claim = verdict_set(ClaimFactory(), editor)
 
     with pytest.raises(PermissionDenied, match="Four eyes"):
         verdict_publish_check(claim=claim, actor=editor)

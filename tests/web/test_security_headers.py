@@ -99,7 +99,7 @@ def test_the_api_docs_load_their_script_from_a_url_and_only_loosen_styles(client
 
 
 def test_archive_downloads_keep_their_own_sandbox_policy():
-    from verification.snapshot_apis import SAFE_HEADERS
+    from sources.apis.snapshots import SAFE_HEADERS
 
     # django-csp leaves a response's own Content-Security-Policy alone.
     assert SAFE_HEADERS["Content-Security-Policy"] == "default-src 'none'; sandbox"
