@@ -42,12 +42,6 @@ CHAINS_COUNTED = 1000  # beyond this, "more than N chains"
 MAX_PICTURE_NODES = 80
 MAX_PICTURE_EDGES = 160
 
-_SVG_STYLE = (
-    ".pv-node rect{fill:#fff;stroke:#1b1f24;stroke-width:1.25}"
-    ".pv-evidence rect{fill:#f6f8fa}.pv-origin rect{stroke-width:2}"
-    ".pv-node rect.pv-inner{fill:none;stroke-width:1.25}"
-    ".pv-edge path{fill:none;stroke:#57606a;stroke-width:1.5}"
-)
 
 ORIGIN = "origin"
 ORIGIN_UNKNOWN = "origin_unknown"
@@ -552,8 +546,8 @@ def provenance_picture(prov: Provenance, *, element_id: str = "provenance") -> P
         f'<title id="{title_id}">Provenance of claim #{prov.claim_id}: sources and who cites '
         f"whom</title>",
         f'<desc id="{desc_id}">{escape(_describe(prov, len(nodes), edge_count))}</desc>',
-        # Presentation once for every box and arrow, not on each: a large graph stays small.
-        f"<style>{_SVG_STYLE}</style>",
+        # Boxes and arrows are styled by classes in claimtrail.css (no inline <style>: the
+        # page's Content-Security-Policy allows no inline style), not by attributes on each.
         f'<defs><marker id="{marker}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" '
         f'markerHeight="8" orient="auto-start-reverse"><path d="M0 0 L10 5 L0 10 z" '
         f'fill="#57606a"/></marker></defs>',
