@@ -260,6 +260,9 @@ REST_KNOX = {
 }
 API_MAX_PAGE_SIZE = int(os.environ.get("CLAIMTRAIL_API_MAX_PAGE_SIZE", "200"))
 API_DEFAULT_PAGE_SIZE = int(os.environ.get("CLAIMTRAIL_API_PAGE_SIZE", "50"))
+# Lists count at most this many rows (config/paginator.py): an exact COUNT(*) over a million
+# claims costs more than the rest of a page.
+CLAIMTRAIL_COUNT_CAP = env_int("CLAIMTRAIL_COUNT_CAP", 10_000)
 # JSON bodies larger than this are refused with 413 before they are parsed.
 API_MAX_BODY_BYTES = int(os.environ.get("CLAIMTRAIL_API_MAX_BODY_BYTES", str(256 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES

@@ -10,9 +10,21 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from config.paginator import CappedPaginator
+
 
 class Pagination(PageNumberPagination):
+    """``count`` is exact up to ``CLAIMTRAIL_COUNT_CAP``; above it the cap, with
+    ``count_capped`` true (config.paginator says why)."""
+
     page_size_query_param = "page_size"
+    django_paginator_class = CappedPaginator
+
+    def get_paginated_response(self, data: Any) -> Response:
+        response = super().get_paginated_response(data)
+        paginator = self.page.paginator
+        response.data["count_capped"] = bool(getattr(paginator, "capped", False))
+        return response
 
     @property
     def page_size(self) -> int:  # type: ignore[override]

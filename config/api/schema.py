@@ -57,7 +57,13 @@ def paginated(serializer: type[serializers.Serializer], name: str) -> serializer
     return inline_serializer(
         name=f"Paginated{name}List",
         fields={
-            "count": serializers.IntegerField(),
+            "count": serializers.IntegerField(
+                help_text="How many match: exact up to the count cap (10,000 unless configured), "
+                "else the cap."
+            ),
+            "count_capped": serializers.BooleanField(
+                help_text="True when more match than the cap: follow `next` to see them."
+            ),
             "next": serializers.URLField(allow_null=True),
             "previous": serializers.URLField(allow_null=True),
             "results": serializer(many=True),
