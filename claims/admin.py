@@ -18,6 +18,7 @@ from claims.services import (
     claimant_update,
 )
 from config.admin import ADD, CHANGE, DELETE, ReadOnlyAdmin, ServiceAdmin, ServiceForm
+from config.requests import AuthedHttpRequest
 
 CLAIMANT_FIELDS = ("name", "kind", "title", "affiliation", "country")
 
@@ -96,5 +97,5 @@ class ClaimRelationAdmin(ServiceAdmin):
     add_fieldsets = ((None, {"fields": ("from_claim", "kind", "to_claim", "note")}),)
     fields = ("from_claim", "kind", "to_claim", "note", "created_by", "created_at")
 
-    def delete_service(self, request: HttpRequest, obj: ClaimRelation) -> None:
+    def delete_service(self, request: AuthedHttpRequest, obj: ClaimRelation) -> None:
         claim_relation_delete(relation=obj, actor=request.user)

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
@@ -152,7 +152,7 @@ def _duplicate_error(existing: Claim) -> ValidationError:
 @transaction.atomic
 def claimant_create(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     name: str,
     kind: str = Claimant.Kind.PERSON,
     title: str = "",
@@ -193,7 +193,7 @@ def _check_claimant_unique(claimant: Claimant) -> None:
 
 
 @transaction.atomic
-def claimant_update(*, claimant: Claimant, actor: AbstractBaseUser, **changes: Any) -> Claimant:
+def claimant_update(*, claimant: Claimant, actor: User, **changes: Any) -> Claimant:
     require_role(actor, Role.VIEWER, action="Editing a claimant")
     reject_unknown_fields(changes, ("name", "kind", "title", "affiliation", "country"))
     for field, value in changes.items():
@@ -213,7 +213,7 @@ def claimant_update(*, claimant: Claimant, actor: AbstractBaseUser, **changes: A
 @transaction.atomic
 def claim_create(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     text: str,
     kind: str = Claim.Kind.FACT,
     claimant: Claimant | None = None,
@@ -256,7 +256,7 @@ def claim_create(
 
 @transaction.atomic
 def claim_update(
-    *, claim: Claim, actor: AbstractBaseUser, expected_version: int, **changes: Any
+    *, claim: Claim, actor: User, expected_version: int, **changes: Any
 ) -> Claim:
     """Edit what a claim says. Refused if the claim moved past ``expected_version``.
 
@@ -304,7 +304,7 @@ def claim_update(
 @transaction.atomic
 def claim_relation_create(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     from_claim: Claim,
     to_claim: Claim,
     kind: str,
@@ -337,6 +337,6 @@ def claim_relation_create(
 
 
 @transaction.atomic
-def claim_relation_delete(*, relation: ClaimRelation, actor: AbstractBaseUser) -> None:
+def claim_relation_delete(*, relation: ClaimRelation, actor: User) -> None:
     require_role(actor, Role.FACT_CHECKER, action="Removing a claim relation")
     relation.delete()

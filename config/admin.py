@@ -29,6 +29,8 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.text import capfirst
 
+from config.requests import AuthedHttpRequest
+
 ADD, CHANGE, DELETE = "add", "change", "delete"
 
 
@@ -181,7 +183,7 @@ class ServiceAdmin(admin.ModelAdmin):
             transaction.set_rollback(True, using=router.db_for_write(self.model))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    def delete_service(self, request: HttpRequest, obj: Any) -> None:
+    def delete_service(self, request: AuthedHttpRequest, obj: Any) -> None:
         raise NotImplementedError
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:

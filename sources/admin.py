@@ -28,6 +28,7 @@ from config.admin import (
     ServiceForm,
     ServiceTabularInline,
 )
+from config.requests import AuthedHttpRequest
 from config.roles import Role, has_role
 from sources.archiving.services import CaptureRetry, snapshot_capture, snapshot_recapture
 from sources.models import (
@@ -504,5 +505,5 @@ class CitationAdmin(SensitiveSourcesHidden, ServiceAdmin):
             kwargs["queryset"] = self.visible_sources(request)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def delete_service(self, request: HttpRequest, obj: Citation) -> None:
+    def delete_service(self, request: AuthedHttpRequest, obj: Citation) -> None:
         citation_delete(citation=obj, actor=request.user)

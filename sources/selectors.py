@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as AuthUser
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
@@ -30,7 +31,7 @@ from sources.models import (
     SourceGrant,
 )
 
-User = AbstractBaseUser | AnonymousUser
+User = AuthUser | AnonymousUser
 
 # Above this many visible sensitive sources the rule is applied as a subquery rather than a list
 # of ids (SQLite caps the number of parameters; PostgreSQL hashes either form).

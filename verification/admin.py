@@ -35,6 +35,7 @@ from config.admin import (
     ServiceForm,
     ServiceTabularInline,
 )
+from config.requests import AuthedHttpRequest
 from config.roles import Role, has_role
 from sources import admin as sources_admin
 from sources.models import Citation, LinkCheck, Snapshot, Source
@@ -625,7 +626,7 @@ class EvidenceAdmin(ServiceAdmin):
             kwargs["queryset"] = _visible_sources(request)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def delete_service(self, request: HttpRequest, obj: Evidence) -> None:
+    def delete_service(self, request: AuthedHttpRequest, obj: Evidence) -> None:
         # A delete confirmation carries no claim version; it names the row it removes.
         evidence_delete(
             evidence=obj, actor=request.user, expected_version=_current_version(obj.claim_id)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User as AuthUser
 from django.db.models import Prefetch
 from django.http import Http404
 from django.urls import reverse
@@ -50,6 +50,7 @@ from config.api import (
     paginated,
     paginated_response,
 )
+from config.requests import AuthedRequest
 from sources.models import Citation, Source
 from sources.selectors import source_visibility_q, sources_visible_to
 from verification.filters import ClaimFilter
@@ -265,7 +266,7 @@ class ClaimsApi(APIView):
         request=CreateInputSerializer,
         responses={201: ClaimDetailSerializer, **ERRORS, 413: WRITE_ERRORS[413]},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedRequest) -> Response:
         data = self.CreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         claim = claim_create(actor=request.user, **data.validated_data)
@@ -397,7 +398,7 @@ def visible_citations_or_400(*, citation_ids: list[int], user: User) -> list[Cit
     return [found[pk] for pk in dict.fromkeys(citation_ids)]
 
 
-def active_user_or_400(*, user_id: int, field: str) -> AbstractBaseUser:
+def active_user_or_400(*, user_id: int, field: str) -> AuthUser:
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         raise _no_such(field, [user_id])
@@ -612,7 +613,7 @@ class ClaimEvidenceApi(ClaimWriteApi):
             **WRITE_ERRORS,
         },
     )
-    def post(self, request: Request, claim_id: int) -> Response:
+    def post(self, request: AuthedRequest, claim_id: int) -> Response:
         claim = get_claim_or_404(claim_id)
         data = self.CreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -672,7 +673,7 @@ class EvidenceDetailApi(ClaimWriteApi):
             **EVIDENCE_WRITE_ERRORS,
         },
     )
-    def patch(self, request: Request, evidence_id: int) -> Response:
+    def patch(self, request: AuthedRequest, evidence_id: int) -> Response:
         evidence = self._evidence(request, evidence_id)
         data = self.UpdateInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
@@ -700,7 +701,7 @@ class EvidenceDetailApi(ClaimWriteApi):
             **EVIDENCE_WRITE_ERRORS,
         },
     )
-    def delete(self, request: Request, evidence_id: int) -> Response:
+    def delete(self, request: AuthedRequest, evidence_id: int) -> Response:
         evidence = self._evidence(request, evidence_id)
         query = self.DeleteQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -734,7 +735,7 @@ class ClaimAssignmentApi(ClaimWriteApi):
         request=InputSerializer,
         responses={200: ClaimDetailSerializer, **WRITE_ERRORS},
     )
-    def post(self, request: Request, claim_id: int) -> Response:
+    def post(self, request: AuthedRequest, claim_id: int) -> Response:
         claim = get_claim_or_404(claim_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -26,6 +26,7 @@ from config.api import (
     paginated,
     paginated_response,
 )
+from config.requests import AuthedRequest
 from sources.filters import OutletFilter
 from sources.models import Outlet, OutletHandle, ReliabilityRating
 from sources.services import (
@@ -184,7 +185,7 @@ class OutletsApi(APIView):
         request=InputSerializer,
         responses={201: OutletSerializer, **ERRORS, **error_responses(413)},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedRequest) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
@@ -233,7 +234,7 @@ class OutletDetailApi(APIView):
         request=InputSerializer,
         responses={200: OutletSerializer, **WRITE_ERRORS},
     )
-    def patch(self, request: Request, outlet_id: int) -> Response:
+    def patch(self, request: AuthedRequest, outlet_id: int) -> Response:
         outlet = get_outlet_or_404(outlet_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -283,7 +284,7 @@ class OutletRatingsApi(APIView):
         request=InputSerializer,
         responses={201: RatingSerializer, **WRITE_ERRORS},
     )
-    def post(self, request: Request, outlet_id: int) -> Response:
+    def post(self, request: AuthedRequest, outlet_id: int) -> Response:
         outlet = get_outlet_or_404(outlet_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -310,7 +311,7 @@ class OutletDomainAddApi(APIView):
         request=InputSerializer,
         responses={201: OutletDomainSerializer, **WRITE_ERRORS},
     )
-    def post(self, request: Request, outlet_id: int) -> Response:
+    def post(self, request: AuthedRequest, outlet_id: int) -> Response:
         outlet = get_outlet_or_404(outlet_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -326,7 +327,7 @@ class OutletHandleAddApi(APIView):
         request=HandleInputSerializer,
         responses={201: OutletHandleSerializer, **WRITE_ERRORS},
     )
-    def post(self, request: Request, outlet_id: int) -> Response:
+    def post(self, request: AuthedRequest, outlet_id: int) -> Response:
         outlet = get_outlet_or_404(outlet_id)
         data = HandleInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

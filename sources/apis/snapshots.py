@@ -38,6 +38,7 @@ from config.api import (
     paginated,
     paginated_response,
 )
+from config.requests import AuthedRequest
 from sources.apis.sources import SourceSerializer, source_data
 from sources.archiving.services import (
     CaptureRetry,
@@ -238,7 +239,7 @@ class SourceSnapshotsApi(APIView):
             **error_responses(404, not_found=SOURCE_NOT_FOUND),
         },
     )
-    def post(self, request: Request, source_id: int) -> Response:
+    def post(self, request: AuthedRequest, source_id: int) -> Response:
         source = visible_source_or_404(source_id=source_id, user=request.user)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -490,7 +491,7 @@ class SourceUploadApi(UploadApi):
             **error_responses(404, not_found=SOURCE_NOT_FOUND),
         },
     )
-    def post(self, request: Request, source_id: int) -> Response:
+    def post(self, request: AuthedRequest, source_id: int) -> Response:
         source = visible_source_or_404(source_id=source_id, user=request.user)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -538,7 +539,7 @@ class SourceFromUploadApi(UploadApi):
         "together, or (a refused file, a refused field) neither is.",
         responses={201: UploadedSourceSerializer, **UPLOAD_ERRORS},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedRequest) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)

@@ -27,6 +27,7 @@ from config.api import (
     paginated,
     paginated_response,
 )
+from config.requests import AuthedRequest
 from sources.apis.outlets import OutletRefSerializer
 from sources.archiving.linkcheck import source_link_recheck
 from sources.filters import CitationFilter, SourceFilter
@@ -210,7 +211,7 @@ class SourcesApi(APIView):
         request=InputSerializer,
         responses={201: SourceSerializer, **CREATE_ERRORS},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedRequest) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         source = source_create(actor=request.user, **data.validated_data)
@@ -254,7 +255,7 @@ class SourceDetailApi(APIView):
         request=InputSerializer,
         responses={200: SourceSerializer, **SOURCE_WRITE_ERRORS},
     )
-    def patch(self, request: Request, source_id: int) -> Response:
+    def patch(self, request: AuthedRequest, source_id: int) -> Response:
         source = visible_source_or_404(source_id=source_id, user=request.user)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -331,7 +332,7 @@ class SourceLinkChecksApi(APIView):
             **SOURCE_NOT_FOUND,
         },
     )
-    def post(self, request: Request, source_id: int) -> Response:
+    def post(self, request: AuthedRequest, source_id: int) -> Response:
         source = visible_source_or_404(source_id=source_id, user=request.user)
         self.InputSerializer(data=request.data).is_valid(raise_exception=True)
         check = source_link_recheck(source=source, actor=request.user)
@@ -373,7 +374,7 @@ class CitationsApi(APIView):
         request=InputSerializer,
         responses={201: CitationSerializer, **CREATE_ERRORS},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedRequest) -> Response:
         data = self.InputSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         citation = citation_create(actor=request.user, **data.validated_data)
@@ -396,7 +397,7 @@ class CitationDetailApi(APIView):
             ),
         },
     )
-    def delete(self, request: Request, citation_id: int) -> Response:
+    def delete(self, request: AuthedRequest, citation_id: int) -> Response:
         citation = citations_visible_to(user=request.user).filter(pk=citation_id).first()
         if citation is None:
             raise Http404

@@ -16,7 +16,7 @@ from functools import partial
 from typing import IO
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.db import transaction
@@ -98,7 +98,7 @@ def _enqueue_on_commit(snapshot: Snapshot) -> None:
 # --- Pending snapshots ----------------------------------------------------------------------------
 
 
-def snapshot_request(*, source: Source, actor: AbstractBaseUser | None = None) -> Snapshot:
+def snapshot_request(*, source: Source, actor: User | None = None) -> Snapshot:
     """A pending capture of the source's URL, or the one already waiting.
 
     Called inside the transaction that creates or changes the source, so the row and the source
@@ -121,7 +121,7 @@ def snapshot_request(*, source: Source, actor: AbstractBaseUser | None = None) -
     return snapshot
 
 
-def snapshot_recapture(*, source: Source, actor: AbstractBaseUser) -> Snapshot:
+def snapshot_recapture(*, source: Source, actor: User) -> Snapshot:
     """A fact-checker asks for a fresh capture of a source (the page may have changed)."""
     require_role(actor, Role.FACT_CHECKER, action="Capturing a source again")
     source_visible_check(source=source, user=actor)
@@ -455,7 +455,7 @@ def _hash_file(upload: IO[bytes]) -> tuple[str, int]:
 
 @transaction.atomic
 def snapshot_upload(
-    *, source: Source, upload: File, actor: AbstractBaseUser, filename: str = ""
+    *, source: Source, upload: File, actor: User, filename: str = ""
 ) -> Snapshot:
     """Store an uploaded document (a PDF, a screenshot, a letter) as an archived snapshot."""
     require_role(actor, Role.VIEWER, action="Uploading a document")

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.models import User as AuthUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -22,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from claims.models import Claim
 from claims.services import StaleVersionError, claim_relation_create
+from config.requests import AuthedHttpRequest
 from config.roles import Role, has_role
 from sources.canonical import social_handle
 from sources.models import Source
@@ -39,7 +41,6 @@ from verification.forms.claim import (
     assign_candidates,
 )
 from verification.forms.common import add_service_errors, as_id
-from verification.selectors import User
 from verification.services import (
     claim_assign,
     claim_status_change,
@@ -249,7 +250,7 @@ def _act(
 
 @newsroom_required(Role.FACT_CHECKER)
 @require_POST
-def claim_status(request: HttpRequest, claim_id: int) -> HttpResponse:
+def claim_status(request: AuthedHttpRequest, claim_id: int) -> HttpResponse:
     def write(claim: Claim, data: dict[str, Any]) -> str:
         change = claim_status_change(
             claim=claim,
@@ -270,7 +271,7 @@ def claim_status(request: HttpRequest, claim_id: int) -> HttpResponse:
     )
 
 
-def _new_source(*, user: User, url: str, kind: str, title: str) -> Source:
+def _new_source(*, user: AuthUser, url: str, kind: str, title: str) -> Source:
     """A new source for a page not recorded yet. Runs inside the caller's transaction, so a
     refused evidence write leaves no source."""
     if not kind:
@@ -281,7 +282,7 @@ def _new_source(*, user: User, url: str, kind: str, title: str) -> Source:
 
 @newsroom_required(Role.FACT_CHECKER)
 @require_POST
-def claim_evidence_add(request: HttpRequest, claim_id: int) -> HttpResponse:
+def claim_evidence_add(request: AuthedHttpRequest, claim_id: int) -> HttpResponse:
     form = EvidenceAddForm(request.POST, user=request.user)
 
     def write(claim: Claim, data: dict[str, Any]) -> str:
@@ -311,7 +312,7 @@ def claim_evidence_add(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 @newsroom_required(Role.FACT_CHECKER)
 @require_POST
-def claim_relate(request: HttpRequest, claim_id: int) -> HttpResponse:
+def claim_relate(request: AuthedHttpRequest, claim_id: int) -> HttpResponse:
     def write(claim: Claim, data: dict[str, Any]) -> str:
         # A relation does not change the claim (no version bump), but the form was filled in
         # looking at one version of it: a claim that moved on is a conflict like any other.
@@ -338,7 +339,7 @@ def claim_relate(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 @newsroom_required(Role.FACT_CHECKER)
 @require_POST
-def claim_assignment(request: HttpRequest, claim_id: int) -> HttpResponse:
+def claim_assignment(request: AuthedHttpRequest, claim_id: int) -> HttpResponse:
     def write(claim: Claim, data: dict[str, Any]) -> str:
         assignee = data["assignee"]
         claim_assign(
@@ -352,7 +353,7 @@ def claim_assignment(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 @newsroom_required(Role.EDITOR)
 @require_POST
-def claim_publish(request: HttpRequest, claim_id: int) -> HttpResponse:
+def claim_publish(request: AuthedHttpRequest, claim_id: int) -> HttpResponse:
     def write(claim: Claim, data: dict[str, Any]) -> str:
         publication = verdict_publish(
             claim=claim,
@@ -375,7 +376,7 @@ def claim_publish(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 @newsroom_required(Role.EDITOR)
 @require_POST
-def claim_unpublish(request: HttpRequest, claim_id: int) -> HttpResponse:
+def claim_unpublish(request: AuthedHttpRequest, claim_id: int) -> HttpResponse:
     def write(claim: Claim, data: dict[str, Any]) -> str:
         verdict_unpublish(
             claim=claim, actor=request.user, reason=data["reason"], expected_version=data["version"]

@@ -7,14 +7,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from claims.models import Claim, Claimant
 from claims.services import claim_create, claimant_create
+from config.requests import AuthedHttpRequest
 from sources.archiving.services import snapshot_upload
 from sources.models import Source
 from sources.services import source_create, source_url_resolve
@@ -42,7 +43,7 @@ def _renamed(exc: ValidationError, names: Mapping[str, str]) -> ValidationError:
     )
 
 
-def _first_source(*, actor: AbstractBaseUser, url: str, kind: str) -> tuple[Source, bool]:
+def _first_source(*, actor: User, url: str, kind: str) -> tuple[Source, bool]:
     """The source recorded for ``url`` (any spelling), or a new one; and whether it is new."""
     try:
         recorded = source_url_resolve(actor=actor, url=url)
@@ -54,7 +55,7 @@ def _first_source(*, actor: AbstractBaseUser, url: str, kind: str) -> tuple[Sour
 
 
 @transaction.atomic
-def claim_log(*, actor: AbstractBaseUser, form: ClaimCreateForm) -> tuple[Claim, Source | None]:
+def claim_log(*, actor: User, form: ClaimCreateForm) -> tuple[Claim, Source | None]:
     """The claim, its new claimant if any, and its first source and evidence: all or nothing.
 
     Raises ValidationError keyed by the form's fields, PermissionDenied from the services (a
@@ -98,7 +99,7 @@ def _duplicate_of(exc: ValidationError) -> int | None:
 
 
 @newsroom_required()
-def claim_new(request: HttpRequest) -> HttpResponse:
+def claim_new(request: AuthedHttpRequest) -> HttpResponse:
     form = ClaimCreateForm(request.POST or None)
     duplicate_of = None
     if request.method == "POST" and form.is_valid():
@@ -137,7 +138,7 @@ def _status(form: Any) -> int:
 
 @newsroom_required()
 @upload_guard
-def source_new(request: HttpRequest) -> HttpResponse:
+def source_new(request: AuthedHttpRequest) -> HttpResponse:
     form = SourceCreateForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data.get("file")

@@ -21,6 +21,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
 from claims.models import Claim
+from config.requests import AuthedHttpRequest
 from config.roles import Role, has_role, require_role
 from sources.models import Outlet, ReliabilityRating, Source
 from sources.selectors import source_visibility_q, source_with_details, sources_visible_to
@@ -164,7 +165,7 @@ def outlet_detail(request: HttpRequest, outlet_id: int) -> HttpResponse:
 
 @newsroom_required()
 @require_POST
-def outlet_rate_view(request: HttpRequest, outlet_id: int) -> HttpResponse:
+def outlet_rate_view(request: AuthedHttpRequest, outlet_id: int) -> HttpResponse:
     outlet = outlet_or_404(outlet_id)
     # Refused before the form is read, like the service would refuse it after.
     require_role(request.user, Role.EDITOR, action="Rating an outlet")
@@ -186,7 +187,7 @@ def outlet_rate_view(request: HttpRequest, outlet_id: int) -> HttpResponse:
 
 
 @newsroom_required()
-def outlet_edit(request: HttpRequest, outlet_id: int) -> HttpResponse:
+def outlet_edit(request: AuthedHttpRequest, outlet_id: int) -> HttpResponse:
     outlet = outlet_or_404(outlet_id)
     if not has_role(request.user, Role.FACT_CHECKER):
         # The page is for the role that may use it; outlet_update refuses a forged POST too.
@@ -209,7 +210,7 @@ def outlet_edit(request: HttpRequest, outlet_id: int) -> HttpResponse:
 
 @newsroom_required()
 @require_POST
-def outlet_domain_add_view(request: HttpRequest, outlet_id: int) -> HttpResponse:
+def outlet_domain_add_view(request: AuthedHttpRequest, outlet_id: int) -> HttpResponse:
     outlet = outlet_or_404(outlet_id)
     require_role(request.user, Role.FACT_CHECKER, action="Adding a domain to an outlet")
     form = DomainAddForm(request.POST)
@@ -226,7 +227,7 @@ def outlet_domain_add_view(request: HttpRequest, outlet_id: int) -> HttpResponse
 
 @newsroom_required()
 @require_POST
-def outlet_handle_add_view(request: HttpRequest, outlet_id: int) -> HttpResponse:
+def outlet_handle_add_view(request: AuthedHttpRequest, outlet_id: int) -> HttpResponse:
     outlet = outlet_or_404(outlet_id)
     require_role(request.user, Role.FACT_CHECKER, action="Adding a handle to an outlet")
     form = HandleAddForm(request.POST)
