@@ -255,9 +255,7 @@ def claim_create(
 
 
 @transaction.atomic
-def claim_update(
-    *, claim: Claim, actor: User, expected_version: int, **changes: Any
-) -> Claim:
+def claim_update(*, claim: Claim, actor: User, expected_version: int, **changes: Any) -> Claim:
     """Edit what a claim says. Refused if the claim moved past ``expected_version``.
 
     Its author (any role) or a fact-checker may edit. Changing the wording, kind or claimant of a

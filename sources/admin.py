@@ -11,7 +11,7 @@ verification.admin registers (``visible_sources_q``).
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin, messages
 from django.db.models import Q, QuerySet
@@ -37,6 +37,7 @@ from sources.models import (
     Outlet,
     OutletDomain,
     OutletHandle,
+    OutletQuerySet,
     ReliabilityRating,
     Snapshot,
     Source,
@@ -209,7 +210,7 @@ class OutletAdmin(ServiceAdmin):
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Outlet]:
-        return super().get_queryset(request).with_current_grade()
+        return cast(OutletQuerySet, super().get_queryset(request)).with_current_grade()
 
     @admin.display(description="current grade", ordering="current_grade")
     def grade(self, obj: Outlet) -> str:

@@ -207,9 +207,7 @@ def _check_translation(evidence: Evidence) -> None:
         )
 
 
-def _check_via(
-    *, source: Source, via: Iterable[Citation], actor: User
-) -> list[Citation]:
+def _check_via(*, source: Source, via: Iterable[Citation], actor: User) -> list[Citation]:
     """``via`` must be citations made by the evidence's own source, to sources the actor sees."""
     citations = list(via)
     for citation in citations:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -35,7 +35,7 @@ class SearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["q"].widget.input_type = "search"
         outlets = Outlet.objects.order_by("name", "pk").values_list("pk", "name")
-        self.fields["outlet"].choices = [("", "Any outlet"), *outlets]
+        cast(forms.TypedChoiceField, self.fields["outlet"]).choices = [("", "Any outlet"), *outlets]
 
     @property
     def has_query(self) -> bool:
