@@ -24,6 +24,7 @@ from config.roles import Role, user_role
 from sources.models import (
     Citation,
     LinkCheck,
+    Outlet,
     ReliabilityRating,
     RestrictedSourceAttempt,
     Snapshot,
@@ -179,6 +180,14 @@ def grantable_people() -> QuerySet[Any]:
 
 def source_restricted_attempts(*, source: Source) -> QuerySet[RestrictedSourceAttempt]:
     return RestrictedSourceAttempt.objects.filter(source=source).select_related("attempted_by")
+
+
+def outlet_name_suggestions(*, typed: str, limit: int = 10) -> list[str]:
+    """Outlet names containing ``typed`` (those starting with it first), for an autocomplete."""
+    names = Outlet.objects.filter(name__icontains=typed).values_list("name", flat=True)
+    starting = list(names.filter(name__istartswith=typed).order_by("name")[:limit])
+    rest = names.exclude(name__istartswith=typed).order_by("name")[: limit - len(starting)]
+    return starting + (list(rest) if len(starting) < limit else [])
 
 
 # --- Citations, snapshots, link checks ---------------------------------------------------------

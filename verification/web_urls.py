@@ -60,6 +60,7 @@ urlpatterns = [
         source_views.source_grant_end,
         name="source-grant-revoke",
     ),
+    path("outlets/suggest/", outlet_views.outlet_suggest, name="outlet-suggest"),
     path("outlets/<int:outlet_id>/", outlet_views.outlet_detail, name="outlet-detail"),
     path("outlets/<int:outlet_id>/edit/", outlet_views.outlet_edit, name="outlet-edit"),
     path("outlets/<int:outlet_id>/rate/", outlet_views.outlet_rate_view, name="outlet-rate"),

@@ -40,8 +40,8 @@ from config.api import (
 )
 from config.requests import AuthedRequest
 from sources.apis.sources import SourceSerializer, source_data
+from sources.archiving.policy import CaptureRetry
 from sources.archiving.services import (
-    CaptureRetry,
     snapshot_capture,
     snapshot_recapture,
     snapshot_upload,

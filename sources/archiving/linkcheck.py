@@ -30,6 +30,7 @@ from django.utils import timezone
 from config.roles import Role, require_role
 from sources.models import LinkCheck, Snapshot, Source
 from sources.selectors import source_visible_check
+from sources.tasks import link_check as link_check_task
 
 from .fetch import FetchError, FetchPolicy, FetchResult, fetch
 from .services import _finish_archived, extract_exchange
@@ -151,7 +152,6 @@ def source_link_recheck(*, source: Source, actor: User) -> LinkCheck:
 
 def link_checks_schedule(*, now: datetime | None = None) -> int:
     """Enqueue the re-checks that are due, spaced per host. Returns how many were enqueued."""
-    from sources.tasks import link_check as link_check_task
 
     now = now or timezone.now()
     interval = timedelta(seconds=settings.CLAIMTRAIL_LINK_CHECK_INTERVAL)

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from claims.models import Claim
+from demo.newsroom import MERCENARIES, demo_claim, demo_load
 from tests.factories import (
     ClaimantFactory,
     ClaimFactory,
@@ -19,7 +20,6 @@ from tests.factories import (
     SourceFactory,
     TagFactory,
 )
-from verification.demo import MERCENARIES, demo_claim, demo_load
 
 QUEUE = reverse("web:queue")
 HTMX = {"HTTP_HX_REQUEST": "true"}

@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 
 from claims.models import Claim
+from demo.newsroom import MERCENARIES, demo_claim, demo_load
 from sources.models import Outlet, Source
 from tests.factories import (
     ClaimantFactory,
@@ -21,7 +22,6 @@ from tests.factories import (
     PublicationFactory,
     SourceFactory,
 )
-from verification.demo import MERCENARIES, demo_claim, demo_load
 from verification.search import Kind, search_terms
 
 SEARCH = reverse("web:search")

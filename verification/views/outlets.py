@@ -24,7 +24,12 @@ from claims.models import Claim
 from config.requests import AuthedHttpRequest
 from config.roles import Role, has_role, require_role
 from sources.models import Outlet, ReliabilityRating, Source
-from sources.selectors import source_visibility_q, source_with_details, sources_visible_to
+from sources.selectors import (
+    outlet_name_suggestions,
+    source_visibility_q,
+    source_with_details,
+    sources_visible_to,
+)
 from sources.services import outlet_domain_add, outlet_handle_add, outlet_rate, outlet_update
 from verification.forms.common import add_service_errors
 from verification.forms.outlets import DomainAddForm, HandleAddForm, OutletEditForm, RatingForm
@@ -240,3 +245,12 @@ def outlet_handle_add_view(request: AuthedHttpRequest, outlet_id: int) -> HttpRe
             messages.success(request, f"Added the handle {row}.")
             return redirect("web:outlet-detail", outlet_id=outlet.pk)
     return _page(request, outlet, status=400, handle_form=form)
+
+
+@newsroom_required()
+@require_GET
+def outlet_suggest(request: HttpRequest) -> HttpResponse:
+    """htmx: up to 10 outlets whose name contains what is typed, as datalist options."""
+    typed = request.GET.get("outlet", "")[:200].strip()
+    names = outlet_name_suggestions(typed=typed) if len(typed) >= 2 else []
+    return render(request, "verification/outlet/_suggestions.html", {"names": names})

@@ -125,8 +125,9 @@ def _claims(source: Source) -> dict[str, Any]:
 
 
 def _access(source: Source, user: User) -> dict[str, Any]:
-    """Editors only: who holds grants on this sensitive source, and who was refused its URL."""
-    if not has_role(user, Role.EDITOR):
+    """Editors only: who holds grants on this sensitive source, and who was refused its URL.
+    (Only sensitive sources take grants and refusals; a lifted mark leaves them in the admin.)"""
+    if not source.is_sensitive or not has_role(user, Role.EDITOR):
         return {}
     grants = list(source_grants(source=source)[:ACCESS_ROWS_SHOWN])
     return {
