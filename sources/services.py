@@ -104,9 +104,7 @@ def outlet_domain_add(*, outlet: Outlet, actor: User, domain: str) -> OutletDoma
 
 
 @transaction.atomic
-def outlet_handle_add(
-    *, outlet: Outlet, actor: User, platform: str, handle: str
-) -> OutletHandle:
+def outlet_handle_add(*, outlet: Outlet, actor: User, platform: str, handle: str) -> OutletHandle:
     require_role(actor, Role.FACT_CHECKER, action="Adding a handle to an outlet")
     return _outlet_handle_add(outlet=outlet, platform=platform, handle=handle)
 
@@ -253,9 +251,7 @@ def _restricted() -> ValidationError:
     return ValidationError({"url": ValidationError(RESTRICTED_MESSAGE, code="restricted")})
 
 
-def _check_not_duplicate(
-    canonical_url: str, *, actor: User, exclude_pk: int | None = None
-) -> None:
+def _check_not_duplicate(canonical_url: str, *, actor: User, exclude_pk: int | None = None) -> None:
     clash = Source.objects.filter(canonical_url=canonical_url).exclude(pk=exclude_pk).first()
     if clash is None:
         return
@@ -473,9 +469,7 @@ def _check_reason(reason: str, field: str = "reason") -> str:
 
 
 @transaction.atomic
-def source_grant_create(
-    *, actor: User, grantee: User, source: Source, reason: str
-) -> SourceGrant:
+def source_grant_create(*, actor: User, grantee: User, source: Source, reason: str) -> SourceGrant:
     """An editor lets one person see one sensitive source, from now until revoked."""
     require_role(actor, Role.EDITOR, action="Granting access to a sensitive source")
     reason = _check_reason(reason)
@@ -563,9 +557,7 @@ def source_grants_for_claim(
     return grants
 
 
-def source_grants_end_for_claim(
-    *, actor: User, grantee_id: int, claim_id: int, reason: str
-) -> int:
+def source_grants_end_for_claim(*, actor: User, grantee_id: int, claim_id: int, reason: str) -> int:
     """End every active grant that came with ``grantee``'s assignment to a claim; how many."""
     require_role(actor, Role.VIEWER, action="Ending an assignment's access")
     ended = (

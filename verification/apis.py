@@ -14,7 +14,7 @@ removal, the claim's id and version) and the claim's new ETag in the ``ETag`` he
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User as AuthUser
@@ -104,7 +104,7 @@ class OriginCountsSerializer(serializers.Serializer):
     asserts = serializers.IntegerField()
     supports = serializers.IntegerField()
     contradicts = serializers.IntegerField()
-    context = serializers.IntegerField()
+    context = serializers.IntegerField()  # type: ignore[assignment]  # a field, not Field.context
 
 
 class ClaimSummarySerializer(serializers.Serializer):
@@ -137,7 +137,7 @@ class ClaimSummarySerializer(serializers.Serializer):
 
     def get_published_verdict(self, claim: Claim) -> str | None:
         if getattr(claim, "last_publication_action", None) == "publish":
-            return claim.last_publication_verdict
+            return getattr(claim, "last_publication_verdict", None)
         return None
 
     @extend_schema_field(OriginCountsSerializer)
@@ -153,7 +153,7 @@ class EvidenceRowSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Evidence
-        fields = (
+        fields: tuple[str, ...] = (
             "id", "source", "source_title", "source_url", "outlet", "stance", "credibility",
             "quote", "quote_language", "translation", "note", "added_by", "added_at",
         )  # fmt: skip
@@ -165,7 +165,7 @@ class ClaimDetailSerializer(ClaimSummarySerializer):
     @extend_schema_field(EvidenceRowSerializer(many=True))
     def get_evidence(self, claim: Claim) -> list[dict[str, Any]]:
         rows = claim_evidence(claim=claim, user=self.context["request"].user)
-        return EvidenceRowSerializer(rows, many=True).data
+        return cast(list[dict[str, Any]], EvidenceRowSerializer(rows, many=True).data)
 
 
 def claim_response(
@@ -254,7 +254,7 @@ class ClaimsApi(APIView):
             ClaimFilter, request.query_params, claim_list(user=request.user), request=request
         )
         paginator = Pagination()
-        page = paginator.paginate_queryset(claims, request, view=self)
+        page: list[Claim] = paginator.paginate_queryset(claims, request, view=self) or []
         counts = claims_origin_counts(claim_ids=[c.pk for c in page], user=request.user)
         data = ClaimSummarySerializer(
             page, many=True, context={"request": request, "origin_counts": counts}
@@ -440,7 +440,7 @@ class ProvenanceEdgeSerializer(serializers.Serializer):
 
 class ProvenanceVoiceSerializer(serializers.Serializer):
     key = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.label
     origin_ids = serializers.ListField(child=serializers.IntegerField())
 
 
@@ -465,7 +465,7 @@ class ProvenanceStanceSerializer(serializers.Serializer):
 
 
 class ProvenanceGroupSerializer(serializers.Serializer):
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.label
     source_ids = serializers.ListField(child=serializers.IntegerField())
 
 
@@ -585,7 +585,7 @@ class ClaimEvidenceApi(ClaimWriteApi):
 
     @extend_schema_serializer(component_name="EvidenceCreate")
     class CreateInputSerializer(EvidenceInputSerializer):
-        source = serializers.IntegerField(min_value=1, help_text="A source id.")
+        source = serializers.IntegerField(min_value=1, help_text="A source id.")  # type: ignore[assignment]  # a field, not Field.source
 
     @extend_schema(
         operation_id="claims_evidence_list",

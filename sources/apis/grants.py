@@ -40,7 +40,7 @@ class SourceGrantSerializer(serializers.Serializer):
     revoked, who ended it, when and why."""
 
     id = serializers.IntegerField()
-    source = serializers.IntegerField(source="source_id")
+    source = serializers.IntegerField(source="source_id")  # type: ignore[assignment]  # a field, not Field.source
     grantee = PersonSerializer()
     claim = serializers.IntegerField(
         source="claim_id",

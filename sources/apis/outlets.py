@@ -164,7 +164,7 @@ class OutletsApi(APIView):
             default=list,
             help_text="Web domains it owns, e.g. example.com.",
         )
-        handles = HandleInputSerializer(many=True, max_length=50, default=list)
+        handles = HandleInputSerializer(many=True, max_length=50, default=list)  # type: ignore[call-arg]  # many=True: a ListSerializer, which takes max_length
 
         class Meta:
             ref_name = "OutletCreate"

@@ -101,7 +101,7 @@ class SnapshotSerializer(serializers.Serializer):
     """A capture of a source (or an uploaded document), without its text."""
 
     id = serializers.IntegerField()
-    source = serializers.IntegerField(source="source_id")
+    source = serializers.IntegerField(source="source_id")  # type: ignore[assignment]  # a field, not Field.source
     status = serializers.ChoiceField(
         choices=Snapshot.Status.choices,
         help_text="pending → fetching → archived, failed or blocked (an address we refuse).",
@@ -503,7 +503,7 @@ class SourceUploadApi(UploadApi):
 
 
 class UploadedSourceSerializer(serializers.Serializer):
-    source = SourceSerializer()
+    source = SourceSerializer()  # type: ignore[assignment]  # a field, not Field.source
     snapshot = SnapshotDetailSerializer()
 
 

@@ -7,7 +7,7 @@ user may see both its ends. Writes go through the services, which check roles an
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -41,6 +41,9 @@ from sources.selectors import (
 )
 from sources.services import citation_create, citation_delete, source_create, source_update
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 ERRORS = error_responses(400, 401, 403)
 CREATE_ERRORS = {**ERRORS, **error_responses(413)}
 SOURCE_WRITE_ERRORS = {
@@ -54,6 +57,15 @@ LIST_ERRORS = {**ERRORS, **error_responses(404, not_found="No such page.")}
 
 
 # --- Serializers -------------------------------------------------------------------------------
+
+
+class SourceDetails(TypedDict):
+    """What source_with_details annotates."""
+
+    outlet_grade: str | None
+    capture_id: int | None
+    capture_status: str | None
+    capture_error: str | None
 
 
 class CaptureSummarySerializer(serializers.Serializer):
@@ -108,14 +120,14 @@ class SourceSerializer(serializers.Serializer):
     link_health = LinkHealthSerializer(source="*")
 
     @extend_schema_field(OutletRefSerializer(allow_null=True))
-    def get_outlet(self, source: Source) -> dict[str, Any] | None:
+    def get_outlet(self, source: WithAnnotations[Source, SourceDetails]) -> dict[str, Any] | None:
         if source.outlet is None:
             return None
         outlet = source.outlet
         return {"id": outlet.pk, "name": outlet.name, "current_grade": source.outlet_grade}
 
     @extend_schema_field(CaptureSummarySerializer(allow_null=True))
-    def get_capture(self, source: Source) -> dict[str, Any] | None:
+    def get_capture(self, source: WithAnnotations[Source, SourceDetails]) -> dict[str, Any] | None:
         # Annotated by with_details; a source serialized without it shows none.
         if getattr(source, "capture_id", None) is None:
             return None
@@ -270,7 +282,7 @@ class LinkCheckSerializer(serializers.Serializer):
     """One re-check of a source's URL."""
 
     id = serializers.IntegerField()
-    source = serializers.IntegerField(source="source_id")
+    source = serializers.IntegerField(source="source_id")  # type: ignore[assignment]  # a field, not Field.source
     url = serializers.CharField(help_text="The URL checked (the source's, at the time).")
     status = serializers.ChoiceField(
         choices=LinkCheck.Status.choices,

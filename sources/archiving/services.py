@@ -444,9 +444,7 @@ def _hash_file(upload: IO[bytes]) -> tuple[str, int]:
 
 
 @transaction.atomic
-def snapshot_upload(
-    *, source: Source, upload: File, actor: User, filename: str = ""
-) -> Snapshot:
+def snapshot_upload(*, source: Source, upload: File, actor: User, filename: str = "") -> Snapshot:
     """Store an uploaded document (a PDF, a screenshot, a letter) as an archived snapshot."""
     require_role(actor, Role.VIEWER, action="Uploading a document")
     source_visible_check(source=source, user=actor)
