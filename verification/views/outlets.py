@@ -118,7 +118,7 @@ def _page(
     context: dict[str, Any] = {
         "nav": "outlets",
         "outlet": outlet,
-        "grade_label": grade_label(outlet.current_grade),
+        "grade_label": grade_label(getattr(outlet, "current_grade", None)),
         "ratings": outlet_ratings(outlet),
         "sources": _sources(request, outlet),
         "claims": _claims(request, outlet),
@@ -137,7 +137,7 @@ def _reliability(
     """The grade section alone, for htmx."""
     context = {
         "outlet": outlet,
-        "grade_label": grade_label(outlet.current_grade),
+        "grade_label": grade_label(getattr(outlet, "current_grade", None)),
         "ratings": outlet_ratings(outlet),
         "rating_form": RatingForm(),
         **overrides,
