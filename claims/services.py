@@ -124,13 +124,11 @@ def _check_attribution(claim: Claim) -> None:
 
 
 def _meaning(claim: Claim) -> tuple[Any, ...]:
-    return tuple(
-        getattr(claim, Claim._meta.get_field(name).attname) for name in sorted(CLAIM_MEANING_FIELDS)
-    )
+    return tuple(claim.serializable_value(name) for name in sorted(CLAIM_MEANING_FIELDS))
 
 
 def _check_not_duplicate(*, text_hash: str, exclude_pk: int | None = None) -> Claim | None:
-    return Claim.objects.filter(text_hash=text_hash).exclude(pk=exclude_pk).order_by("pk").first()
+    return Claim.objects.filter(text_hash=text_hash).exclude(pk=exclude_pk).order_by("pk").first()  # type: ignore[misc]  # pk=None matches nothing
 
 
 def _duplicate_error(existing: Claim) -> ValidationError:

@@ -71,7 +71,7 @@ class SourceAccess:
         return not source.is_sensitive or source.pk in self.sensitive_ids
 
 
-def _sensitive_visible_qs(user_id: int | None) -> QuerySet[Source]:
+def _sensitive_visible_qs(user_id: int | None) -> QuerySet[Source, Any]:  # rows of {"pk": ...}
     granted = SourceGrant.objects.active().filter(grantee_id=user_id).values("source_id")
     return (
         Source.objects.filter(is_sensitive=True)

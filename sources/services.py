@@ -252,7 +252,7 @@ def _restricted() -> ValidationError:
 
 
 def _check_not_duplicate(canonical_url: str, *, actor: User, exclude_pk: int | None = None) -> None:
-    clash = Source.objects.filter(canonical_url=canonical_url).exclude(pk=exclude_pk).first()
+    clash = Source.objects.filter(canonical_url=canonical_url).exclude(pk=exclude_pk).first()  # type: ignore[misc]  # pk=None matches nothing
     if clash is None:
         return
     if not source_is_visible_to(source=clash, user=actor):

@@ -151,7 +151,7 @@ def claim_provenance(
     sourcing, out_edges, edges = walk.sourcing, walk.out_edges, walk.edges
     truncated = bool(walk.unexpanded)
 
-    nodes: dict[int, dict[str, Any]] = {
+    nodes: dict[int, Any] = {
         row["id"]: row
         for row in Source.objects.filter(pk__in=list(sourcing)).values(
             "id", "title", "url", "kind", "sourcing", "outlet_id"
@@ -437,7 +437,7 @@ def _shared(
         if outlet is None:
             continue
         if key == "outlet":
-            group = ("outlet", outlet.pk)
+            group: tuple[str, int | str] = ("outlet", outlet.pk)
             labels.setdefault(group, outlet.name)
         elif key == "owner" and outlet.owner:
             group = ("owner", outlet.owner.casefold())

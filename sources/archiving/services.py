@@ -64,7 +64,7 @@ def captures_waiting() -> int | None:
     try:
         with app.connection_for_write() as connection:
             connection.ensure_connection(max_retries=1)
-            declared = connection.default_channel.queue_declare(queue="captures", passive=True)
+            declared = connection.default_channel.queue_declare(queue="captures", passive=True)  # type: ignore[attr-defined]  # every transport's Channel has it
             return int(declared.message_count)
     except Exception:
         return None
