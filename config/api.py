@@ -135,7 +135,7 @@ class ErrorSerializer(serializers.Serializer):
 
     code = serializers.CharField(help_text="Machine-readable: invalid, not_found, stale_version…")
     message = serializers.CharField(help_text="For people.")
-    fields = serializers.DictField(
+    fields = serializers.DictField(  # type: ignore[assignment]  # a field, not Serializer.fields
         child=FieldErrorSerializer(many=True),
         required=False,
         help_text="Validation errors per field (400 only).",
@@ -176,11 +176,11 @@ class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
 
     @property
-    def page_size(self) -> int:  # type: ignore[override]
+    def page_size(self) -> int:  # type: ignore[override]  # read-only: settings, read per request
         return settings.API_DEFAULT_PAGE_SIZE
 
     @property
-    def max_page_size(self) -> int:  # type: ignore[override]
+    def max_page_size(self) -> int:  # type: ignore[override]  # as page_size
         return settings.API_MAX_PAGE_SIZE
 
     def get_page_size(self, request: Request) -> int:
@@ -218,7 +218,7 @@ class StrictFilterSet(django_filters.FilterSet):
     """A FilterSet that refuses what it does not know instead of silently ignoring it."""
 
     def is_valid(self) -> bool:
-        unknown = sorted(set(self.data) - set(self.filters) - PAGINATION_PARAMS)
+        unknown = sorted(set(self.data or ()) - set(self.filters) - PAGINATION_PARAMS)
         for name in unknown:
             self.errors.setdefault(name, []).append(
                 "Unknown filter. Known filters: " + ", ".join(sorted(self.filters)) + "."
@@ -363,7 +363,7 @@ class IdRelatedField(serializers.PrimaryKeyRelatedField):
 class IdFilter(django_filters.NumberFilter):
     """A row id: a whole number (``1.5`` or ``1e3`` is a 400, not a silent match on 1)."""
 
-    field_class = forms.IntegerField
+    field_class = forms.IntegerField  # type: ignore[assignment]  # the stubs say only DecimalField
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", 1)
@@ -390,7 +390,7 @@ def page_parameters() -> list[OpenApiParameter]:
 class _StrictBooleanField(forms.NullBooleanField):
     widget = forms.TextInput  # NullBooleanSelect would turn an unknown value into None
 
-    def to_python(self, value: Any) -> bool | None:
+    def to_python(self, value: Any) -> bool | None:  # type: ignore[override]  # as NullBooleanField's
         if isinstance(value, bool):
             return value
         if value in (None, ""):
@@ -448,6 +448,6 @@ def paginated_response(
 ) -> Response:
     """One page of ``rows`` serialized, in Pagination's envelope."""
     paginator = Pagination()
-    page = paginator.paginate_queryset(rows, request, view=view)
+    page: list[Any] | None = paginator.paginate_queryset(rows, request, view=view)
     data = serializer_class(page, many=True, context=context or {}).data
     return paginator.get_paginated_response(data)
