@@ -21,6 +21,8 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from config.roles import Role, user_role
+from sources.canonical import InvalidURL, canonicalize
+from sources.filters import words_q
 from sources.models import (
     Citation,
     LinkCheck,
@@ -188,6 +190,54 @@ def outlet_name_suggestions(*, typed: str, limit: int = 10) -> list[str]:
     starting = list(names.filter(name__istartswith=typed).order_by("name")[:limit])
     rest = names.exclude(name__istartswith=typed).order_by("name")[: limit - len(starting)]
     return starting + (list(rest) if len(starting) < limit else [])
+
+
+def source_candidate(*, user: User | None, source_id: int, citing: Source) -> Source | None:
+    """A source ``citing`` could cite: visible to the user and not itself."""
+    return sources_visible_to(user=user).exclude(pk=citing.pk).filter(pk=source_id).first()
+
+
+def source_citation_candidates(
+    *, source: Source, user: User | None, query: str, limit: int = 10
+) -> list[Source]:
+    """Sources the user may see, other than ``source``, matching ``query``: words in the title,
+    URL or author, a URL in any spelling, or #id. Newest first."""
+    query = query.strip()
+    if len(query) < 2:
+        return []
+    visible = sources_visible_to(user=user).exclude(pk=source.pk)
+    if "://" in query:
+        try:
+            return list(visible.filter(canonical_url=canonicalize(query)))
+        except InvalidURL:
+            return []
+    digits = query.removeprefix("#")
+    if digits.isascii() and digits.isdigit() and len(digits) < 19:
+        return list(visible.filter(pk=int(digits)))
+    matches = visible.filter(words_q(query, ("title", "url", "author")))
+    return list(matches.order_by("-created_at", "-pk")[:limit])
+
+
+def source_citations(*, source: Source, user: User | None) -> dict[str, QuerySet[Citation]]:
+    """The citations a source makes and receives, to and from sources the user may see."""
+    access = source_access(user)
+    rows = Citation.objects.select_related("created_by").order_by("pk")
+    return {
+        "cites": rows.filter(access.q("cited__"), citing=source).select_related("cited__outlet"),
+        "cited_by": rows.filter(access.q("citing__"), cited=source).select_related(
+            "citing__outlet"
+        ),
+    }
+
+
+def outlet_ratings(outlet: Outlet) -> QuerySet[ReliabilityRating]:
+    return outlet.ratings.select_related("rated_by").order_by("-rated_at", "-pk")
+
+
+def outlet_sources(outlet: Outlet, *, user: User | None) -> QuerySet[Source]:
+    """The outlet's sources the user may see, newest first, with capture and link health."""
+    visible = sources_visible_to(user=user).filter(outlet=outlet)
+    return source_with_details(visible).order_by("-created_at", "-pk")
 
 
 # --- Citations, snapshots, link checks ---------------------------------------------------------

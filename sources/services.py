@@ -341,6 +341,7 @@ def _source_save_new(*, source: Source, actor: User) -> Source:
             canonical_url=source.canonical_url or "", create=not source.is_sensitive
         )
     _save_unique_url(source, actor=actor)
+    source_access_forget(actor)  # the logger sees it, even if this request read the rule already
     if source.url:
         # In the same transaction: the source never exists without its capture job.
         snapshot_request(source=source, actor=actor)

@@ -9,6 +9,7 @@ from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from claims.models import Claim
+from sources.models import Outlet, Source
 from sources.selectors import source_access
 from verification.models import Evidence, Publication, StatusChange
 
@@ -86,3 +87,32 @@ def claim_status_counts(*, claims: QuerySet[Claim]) -> dict[str, int]:
     rows = claims.order_by().values_list("status").annotate(n=Count("pk"))
     counts.update(dict(rows))
     return counts
+
+
+def source_evidence(*, source: Source) -> QuerySet[Evidence]:
+    """The evidence resting on a source, newest first, with its claims (every claim is visible to
+    every role; the caller has checked the user may see the source)."""
+    return (
+        Evidence.objects.filter(source=source)
+        .select_related("claim__claimant", "added_by")
+        .order_by("-added_at", "-pk")
+    )
+
+
+def outlet_claims(outlet: Outlet, *, user: User | None) -> QuerySet[Claim]:
+    """Distinct claims with evidence from the outlet's sources the user may see, newest first,
+    with how many such evidence rows each has."""
+    evidence = Evidence.objects.filter(source_access(user).q("source__"), source__outlet=outlet)
+    per_claim = (
+        evidence.filter(claim=OuterRef("pk"))
+        .order_by()
+        .values("claim")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        Claim.objects.filter(pk__in=evidence.values("claim_id"))
+        .select_related("claimant")
+        .annotate(outlet_evidence=Coalesce(Subquery(per_claim), 0))
+        .order_by("-created_at", "-pk")
+    )

@@ -1,15 +1,18 @@
-"""Sensitive sources: seen by editors and the claim's fact-checkers (and whoever logged them)."""
+"""Sensitive sources: seen by editors, whoever logged them and those an editor granted them to
+(on the source, or by assigning them to a claim resting on it); adding evidence grants nothing."""
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth.models import Group, User
 
 from claims.models import Claim
 from config.roles import Role
-from sources.models import Source
+from sources.models import Source, SourceGrant
 from sources.selectors import source_is_visible_to, sources_visible_to
 from tests.factories import (
     CitationFactory,
@@ -18,10 +21,15 @@ from tests.factories import (
     OutletFactory,
     SourceFactory,
     UserFactory,
+    assign,
+    grant,
+    move,
+    next_request,
 )
 from verification.models import Evidence
 from verification.provenance import Provenance, claim_provenance
 from verification.selectors import claim_evidence
+from verification.services import evidence_add
 
 pytestmark = pytest.mark.django_db
 
@@ -59,8 +67,9 @@ class Newsroom:
 def newsroom(viewer, fact_checker, editor, outsider) -> Newsroom:
     """One claim resting on a public source and a sensitive one (an informant), and a cast:
 
-    the informant was logged by a viewer (``author``) and attached by ``adder``; ``assignee``
-    has the claim; ``colleague`` added other evidence on it; ``fact_checker`` is not on it.
+    the informant was logged by a viewer (``author``) and attached by ``adder`` (a row from the
+    old rule); an editor assigned ``assignee`` to the claim and granted ``granted`` the informant;
+    ``colleague`` added other evidence on the claim; ``fact_checker`` is not on it.
     """
     users = {
         "viewer": viewer,
@@ -70,25 +79,29 @@ def newsroom(viewer, fact_checker, editor, outsider) -> Newsroom:
         "author": _user("ann_author", Role.VIEWER),
         "adder": _user("adam_adder", Role.FACT_CHECKER),
         "assignee": _user("asha_assignee", Role.FACT_CHECKER),
+        "granted": _user("gina_granted", Role.VIEWER),
         "colleague": _user("carl_colleague", Role.FACT_CHECKER),
         "superuser": _user("sam_super", None, is_superuser=True),
         "inactive_editor": _user("ina_inactive", Role.EDITOR, is_active=False),
     }
-    claim = ClaimFactory(assignee=users["assignee"])
+    claim = ClaimFactory()
     public = SourceFactory(sourcing=ORIGINAL)
     sensitive = SourceFactory(sourcing=ORIGINAL, is_sensitive=True, created_by=users["author"])
     EvidenceFactory(claim=claim, source=public, added_by=users["colleague"])
     EvidenceFactory(claim=claim, source=sensitive, added_by=users["adder"])
+    claim = assign(claim, editor, users["assignee"])
+    grant(sensitive, users["granted"], by=editor)
+    users = {who: next_request(user) for who, user in users.items()}
     return Newsroom(claim=claim, public=public, sensitive=sensitive, users=users)
 
 
-CAN_SEE = ["editor", "superuser", "assignee", "adder", "colleague", "author"]
-CANNOT_SEE = ["viewer", "stranger"]
+CAN_SEE = ["editor", "superuser", "assignee", "granted", "author"]
+CANNOT_SEE = ["viewer", "stranger", "adder", "colleague"]
 NO_ROLE = ["outsider", "inactive_editor"]
 
 
 @pytest.mark.parametrize("who", CAN_SEE)
-def test_sensitive_source_is_visible_to_editors_the_claims_checkers_and_its_author(newsroom, who):
+def test_sensitive_source_is_visible_to_editors_its_author_and_those_granted(newsroom, who):
     user = newsroom.users[who]
 
     assert newsroom.sensitive in sources_visible_to(user=user)
@@ -100,7 +113,7 @@ def test_sensitive_source_is_visible_to_editors_the_claims_checkers_and_its_auth
 
 
 @pytest.mark.parametrize("who", CANNOT_SEE)
-def test_sensitive_source_is_hidden_from_viewers_and_checkers_not_on_the_claim(newsroom, who):
+def test_sensitive_source_is_hidden_from_everyone_else_evidence_adders_too(newsroom, who):
     user = newsroom.users[who]
 
     assert newsroom.sensitive not in sources_visible_to(user=user)
@@ -125,7 +138,7 @@ def test_anonymous_callers_see_no_source_at_all(newsroom):
     assert not claim_evidence(claim=newsroom.claim, user=None).exists()
 
 
-@pytest.mark.parametrize("who", ["viewer", "stranger"])
+@pytest.mark.parametrize("who", CANNOT_SEE)
 def test_provenance_counts_for_those_who_cannot_see_leave_the_sensitive_source_out(newsroom, who):
     prov = claim_provenance(claim=newsroom.claim, user=newsroom.users[who])
 
@@ -134,7 +147,7 @@ def test_provenance_counts_for_those_who_cannot_see_leave_the_sensitive_source_o
     assert newsroom.sensitive.pk not in _source_ids(prov)
 
 
-@pytest.mark.parametrize("who", ["editor", "assignee", "colleague"])
+@pytest.mark.parametrize("who", ["editor", "assignee", "granted"])
 def test_provenance_counts_the_sensitive_source_for_those_who_may_see_it(newsroom, who):
     prov = claim_provenance(claim=newsroom.claim, user=newsroom.users[who])
 
@@ -164,23 +177,31 @@ def test_a_sensitive_source_inside_a_chain_is_not_walked_through_for_a_viewer(
     assert claim_provenance(claim=claim, user=fact_checker).edges == ()
 
 
-def test_a_checker_on_one_claim_does_not_see_sensitive_sources_of_another(newsroom):
+def test_a_grant_on_one_claim_does_not_reach_sensitive_sources_of_another(newsroom):
     elsewhere = ClaimFactory()
     other_informant = SourceFactory(is_sensitive=True)
     EvidenceFactory(claim=elsewhere, source=other_informant, added_by=newsroom.users["editor"])
 
-    for who in ("assignee", "adder", "colleague"):
-        visible = sources_visible_to(user=newsroom.users[who])
+    for who in ("assignee", "granted"):
+        visible = sources_visible_to(user=next_request(newsroom.users[who]))
         assert newsroom.sensitive in visible
         assert other_informant not in visible
 
 
-def test_a_sensitive_source_becomes_visible_once_a_checker_is_assigned(newsroom, fact_checker):
+def test_a_sensitive_source_becomes_visible_once_an_editor_assigns_a_checker(
+    newsroom, fact_checker, editor
+):
     assert newsroom.sensitive not in sources_visible_to(user=fact_checker)
 
+    assign(newsroom.claim, editor, fact_checker)
+
+    assert newsroom.sensitive in sources_visible_to(user=next_request(fact_checker))
+
+
+def test_an_assignee_set_without_the_service_grants_nothing(newsroom, fact_checker):
     Claim.objects.filter(pk=newsroom.claim.pk).update(assignee=fact_checker)
 
-    assert newsroom.sensitive in sources_visible_to(user=fact_checker)
+    assert newsroom.sensitive not in sources_visible_to(user=next_request(fact_checker))
 
 
 def test_a_sensitive_source_logged_but_not_yet_used_is_visible_to_its_author_only(
@@ -191,3 +212,210 @@ def test_a_sensitive_source_logged_but_not_yet_used_is_visible_to_its_author_onl
     assert source_is_visible_to(source=informant, user=fact_checker)
     assert source_is_visible_to(source=informant, user=editor)
     assert not source_is_visible_to(source=informant, user=viewer)
+
+
+# --- Assignment and access (verification.services.claim_assign) -------------------------------
+
+
+@pytest.fixture
+def informant_claim(editor) -> Claim:
+    """A claim resting on a public source and on a sensitive one an editor logged."""
+    claim = ClaimFactory()
+    EvidenceFactory(claim=claim, source=SourceFactory(), added_by=editor)
+    EvidenceFactory(
+        claim=claim, source=SourceFactory(is_sensitive=True, created_by=editor), added_by=editor
+    )
+    return claim
+
+
+def _informant(claim: Claim) -> Source:
+    return Source.objects.get(evidence__claim=claim, is_sensitive=True)
+
+
+def test_an_editor_assigning_a_checker_grants_the_claims_sensitive_sources_on_record(
+    informant_claim, fact_checker, editor
+):
+    assign(informant_claim, editor, fact_checker)
+
+    row = SourceGrant.objects.get()
+    assert (row.grantee, row.source, row.claim_id, row.granted_by) == (
+        fact_checker,
+        _informant(informant_claim),
+        informant_claim.pk,
+        editor,
+    )
+    assert f"#{informant_claim.pk}" in row.reason
+
+
+def test_a_checker_assigning_themself_is_granted_nothing(informant_claim, fact_checker):
+    assign(informant_claim, fact_checker, fact_checker)
+
+    assert not SourceGrant.objects.exists()
+    assert not source_is_visible_to(
+        source=_informant(informant_claim), user=next_request(fact_checker)
+    )
+
+
+def test_a_checker_assigning_another_checker_grants_nothing(
+    informant_claim, fact_checker, other_fact_checker
+):
+    assign(informant_claim, fact_checker, other_fact_checker)
+
+    assert not SourceGrant.objects.exists()
+
+
+def test_taking_a_claim_into_review_assigns_it_and_grants_nothing(informant_claim, fact_checker):
+    claim = move(informant_claim, fact_checker, Claim.Status.IN_REVIEW)
+
+    assert claim.assignee == fact_checker
+    assert not SourceGrant.objects.exists()
+
+
+def test_an_editor_assigning_themself_is_granted_nothing(informant_claim, editor):
+    assign(informant_claim, editor, editor)
+
+    assert not SourceGrant.objects.exists()
+
+
+def test_adding_evidence_grants_nothing(editor, fact_checker):
+    claim = ClaimFactory()
+    EvidenceFactory(claim=claim, source=SourceFactory(is_sensitive=True), added_by=editor)
+    claim.refresh_from_db()
+
+    evidence_add(
+        claim=claim,
+        actor=fact_checker,
+        source=SourceFactory(),
+        stance=ASSERTS,
+        expected_version=claim.version,
+    )
+
+    assert not SourceGrant.objects.exists()
+
+
+def test_sources_added_after_the_assignment_are_not_granted(informant_claim, fact_checker, editor):
+    assign(informant_claim, editor, fact_checker)
+    later = SourceFactory(is_sensitive=True, created_by=editor)
+    EvidenceFactory(claim=informant_claim, source=later, added_by=editor)
+
+    assert not source_is_visible_to(source=later, user=next_request(fact_checker))
+
+
+def test_the_assignee_handing_the_claim_on_loses_its_sources_and_the_rows_stay(
+    informant_claim, fact_checker, other_fact_checker, editor
+):
+    assign(informant_claim, editor, fact_checker)
+
+    assign(informant_claim, next_request(fact_checker), other_fact_checker)
+
+    informant = _informant(informant_claim)
+    assert not source_is_visible_to(source=informant, user=next_request(fact_checker))
+    assert not source_is_visible_to(source=informant, user=next_request(other_fact_checker))
+    row = SourceGrant.objects.get()
+    assert (row.revoked_by, row.revoked_at is not None) == (fact_checker, True)
+
+
+def test_an_editor_unassigning_ends_the_assignees_access(informant_claim, fact_checker, editor):
+    assign(informant_claim, editor, fact_checker)
+
+    assign(informant_claim, editor, None)
+
+    assert not source_is_visible_to(
+        source=_informant(informant_claim), user=next_request(fact_checker)
+    )
+    assert SourceGrant.objects.get().revoked_by == editor
+
+
+def test_an_editor_reassigning_moves_the_access_to_the_new_assignee(
+    informant_claim, fact_checker, other_fact_checker, editor
+):
+    assign(informant_claim, editor, fact_checker)
+
+    assign(informant_claim, editor, other_fact_checker)
+
+    informant = _informant(informant_claim)
+    assert not source_is_visible_to(source=informant, user=next_request(fact_checker))
+    assert source_is_visible_to(source=informant, user=next_request(other_fact_checker))
+    assert SourceGrant.objects.count() == 2
+
+
+def test_unassignment_leaves_a_direct_grant_on_the_source(informant_claim, fact_checker, editor):
+    informant = _informant(informant_claim)
+    grant(informant, fact_checker, by=editor)
+    assign(informant_claim, editor, fact_checker)
+
+    assign(informant_claim, editor, None)
+
+    assert source_is_visible_to(source=informant, user=next_request(fact_checker))
+
+
+def test_the_editor_assigning_the_same_checker_again_grants_what_was_added_since(
+    informant_claim, fact_checker, editor
+):
+    assign(informant_claim, editor, fact_checker)
+    later = SourceFactory(is_sensitive=True, created_by=editor)
+    EvidenceFactory(claim=informant_claim, source=later, added_by=editor)
+
+    assign(informant_claim, editor, fact_checker)
+
+    assert source_is_visible_to(source=later, user=next_request(fact_checker))
+    assert SourceGrant.objects.active().count() == 2
+
+
+# --- The data migration: the old inferred access becomes grants --------------------------------
+
+
+def _carry_over() -> None:
+    migration = importlib.import_module("verification.migrations.0003_inferred_access_to_grants")
+    migration.forwards(django_apps, None)
+
+
+def test_the_migration_turns_exactly_the_old_inferred_access_into_grants(
+    viewer, fact_checker, other_fact_checker, editor
+):
+    author = _user("ann_author", Role.VIEWER)
+    both = _user("bea_both", Role.FACT_CHECKER)
+    both.groups.add(Group.objects.get(name=Role.EDITOR.group_name))
+    gone = _user("gil_gone", Role.FACT_CHECKER, is_active=False)
+    logger = _user("lou_logger", Role.FACT_CHECKER)
+    informant = SourceFactory(is_sensitive=True, created_by=author)
+    claim = ClaimFactory(assignee=fact_checker)
+    EvidenceFactory(claim=claim, source=informant, added_by=editor)
+    EvidenceFactory(claim=claim, source=SourceFactory(), added_by=other_fact_checker)
+    EvidenceFactory(claim=claim, source=SourceFactory(), added_by=viewer)  # not a fact-checker
+    EvidenceFactory(claim=claim, source=SourceFactory(), added_by=both)  # an editor
+    EvidenceFactory(claim=ClaimFactory(assignee=gone), source=informant, added_by=editor)
+    own = SourceFactory(is_sensitive=True, created_by=logger)
+    EvidenceFactory(claim=ClaimFactory(), source=own, added_by=logger)  # they logged it
+    EvidenceFactory(claim=ClaimFactory(assignee=logger), source=SourceFactory(), added_by=logger)
+
+    _carry_over()
+
+    rows = SourceGrant.objects.all()
+    assert {(g.grantee, g.source, g.claim_id) for g in rows} == {
+        (fact_checker, informant, claim.pk),
+        (other_fact_checker, informant, claim.pk),
+    }
+    assert all(g.granted_by is None and g.is_active for g in rows)
+    assert all(f"#{claim.pk}" in g.reason for g in rows)
+    assert source_is_visible_to(source=informant, user=next_request(other_fact_checker))
+
+
+def test_the_migration_writes_nothing_without_sensitive_evidence(fact_checker):
+    EvidenceFactory(claim=ClaimFactory(assignee=fact_checker), source=SourceFactory())
+
+    _carry_over()
+
+    assert not SourceGrant.objects.exists()
+
+
+def test_carried_over_grants_end_when_an_editor_unassigns(fact_checker, editor):
+    informant = SourceFactory(is_sensitive=True, created_by=editor)
+    claim = ClaimFactory(assignee=fact_checker)
+    EvidenceFactory(claim=claim, source=informant, added_by=editor)
+    _carry_over()
+
+    assign(claim, editor, None)
+
+    assert not source_is_visible_to(source=informant, user=next_request(fact_checker))
+    assert SourceGrant.objects.get().revoked_by == editor

@@ -18,9 +18,8 @@ from django.utils.html import format_html
 
 from config.api import MAX_ID
 from sources.canonical import InvalidURL, canonicalize
-from sources.filters import words_q
 from sources.models import Citation, Source
-from sources.selectors import grantable_people, sources_visible_to
+from sources.selectors import grantable_people, source_candidate, source_citation_candidates
 from verification.forms.common import add_service_errors, as_id
 from verification.selectors import User
 
@@ -223,26 +222,19 @@ class CitationAddForm(DeskForm):
             }
         )
 
-    def _visible(self):
-        return sources_visible_to(user=self.user).exclude(pk=self.source.pk)
-
     def clean(self) -> dict[str, Any]:
         data = cast(dict[str, Any], super().clean())
         target = (data.get("target") or "").strip()
         data["new_kind"] = data.get("new_kind") or Source.Kind.ARTICLE
         data["cited"] = None
         data["new_url"] = ""
-        if data.get("cited_id"):
-            data["cited"] = self._visible().filter(pk=data["cited_id"]).first()
+        picked = data.get("cited_id") or as_id(target)
+        if picked:
+            data["cited"] = source_candidate(user=self.user, source_id=picked, citing=self.source)
             if data["cited"] is None:
-                self.add_error("target", "No such source.")
+                self.add_error("target", f"No source #{picked}.")
             return data
         if not target:
-            return data
-        if (target_id := as_id(target)) is not None:
-            data["cited"] = self._visible().filter(pk=target_id).first()
-            if data["cited"] is None:
-                self.add_error("target", f"No source #{target_id}.")
             return data
         url = f"https://{target}" if target.lower().startswith("www.") else target
         if "://" in url:
@@ -251,22 +243,15 @@ class CitationAddForm(DeskForm):
             except InvalidURL:
                 self.add_error("target", "Enter a web address starting with http:// or https://.")
                 return data
-            recorded = Source.objects.filter(canonical_url=canonical).first()
-            if recorded is None:
-                data["new_url"] = url
-            elif recorded.pk == self.source.pk:
+            if canonical == self.source.canonical_url:
                 self.add_error("target", "A source cannot cite itself.")
-            elif not self._visible().filter(pk=recorded.pk).exists():
-                self.add_error(
-                    "target", "This page is recorded as a restricted source; ask an editor."
-                )
-            else:
-                data["cited"] = recorded
+                return data
+            # Recorded or not, visible or not: the view resolves it through the service, which
+            # refuses a restricted one (and tells an editor) without naming it.
+            data["new_url"] = url
             return data
-        matches = list(
-            self._visible()
-            .filter(words_q(target, ("title", "url", "author")))
-            .order_by("-created_at", "-pk")[: CANDIDATES_SHOWN + 1]
+        matches = source_citation_candidates(
+            source=self.source, user=self.user, query=target, limit=CANDIDATES_SHOWN + 1
         )
         if len(matches) == 1:
             data["cited"] = matches[0]
@@ -276,23 +261,6 @@ class CitationAddForm(DeskForm):
             self.candidates = matches[:CANDIDATES_SHOWN]
             self.add_error("target", "Several sources match: pick one below.")
         return data
-
-
-def citation_candidates(*, source: Source, user: User, query: str) -> list[Source]:
-    """Sources the user may see matching ``query`` (words, or a URL in any spelling)."""
-    query = query.strip()
-    if len(query) < 2:
-        return []
-    visible = sources_visible_to(user=user).exclude(pk=source.pk)
-    if "://" in query:
-        try:
-            return list(visible.filter(canonical_url=canonicalize(query)))
-        except InvalidURL:
-            return []
-    if (query_id := as_id(query)) is not None:
-        return list(visible.filter(pk=query_id))
-    matches = visible.filter(words_q(query, ("title", "url", "author")))
-    return list(matches.order_by("-created_at", "-pk")[:CANDIDATES_SHOWN])
 
 
 class GrantForm(DeskForm):

@@ -12,29 +12,24 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
-from claims.models import Claim
 from config.requests import AuthedHttpRequest
 from config.roles import Role, has_role, require_role
-from sources.models import Outlet, ReliabilityRating, Source
+from sources.models import Outlet, ReliabilityRating
 from sources.selectors import (
     outlet_name_suggestions,
-    source_visibility_q,
-    source_with_details,
-    sources_visible_to,
+    outlet_ratings,
+    outlet_sources,
 )
 from sources.services import outlet_domain_add, outlet_handle_add, outlet_rate, outlet_update
 from verification.forms.common import add_service_errors
 from verification.forms.outlets import DomainAddForm, HandleAddForm, OutletEditForm, RatingForm
-from verification.models import Evidence
-from verification.selectors import User
+from verification.selectors import outlet_claims
 from verification.views.common import is_htmx, newsroom_required
 from verification.views.paging import PageLinks, paginate
 
@@ -66,37 +61,6 @@ def outlet_or_404(outlet_id: int) -> Outlet:
 def grade_label(grade: str | None) -> str:
     """``B`` as ``B - Usually reliable``; empty when never rated."""
     return ReliabilityRating.Grade(grade).label if grade else ""
-
-
-def outlet_ratings(outlet: Outlet) -> QuerySet[ReliabilityRating]:
-    return outlet.ratings.select_related("rated_by").order_by("-rated_at", "-pk")
-
-
-def outlet_sources(outlet: Outlet, *, user: User) -> QuerySet[Source]:
-    """The outlet's sources the user may see, newest first, with capture and link health."""
-    visible = sources_visible_to(user=user).filter(outlet=outlet)
-    return source_with_details(visible).order_by("-created_at", "-pk")
-
-
-def outlet_claims(outlet: Outlet, *, user: User) -> QuerySet[Claim]:
-    """Distinct claims with evidence from the outlet's sources the user may see, newest first,
-    with how many such evidence rows each has."""
-    evidence = Evidence.objects.filter(
-        source_visibility_q(user, prefix="source__"), source__outlet=outlet
-    )
-    per_claim = (
-        evidence.filter(claim=OuterRef("pk"))
-        .order_by()
-        .values("claim")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return (
-        Claim.objects.filter(pk__in=evidence.values("claim_id"))
-        .select_related("claimant")
-        .annotate(outlet_evidence=Coalesce(Subquery(per_claim), 0))
-        .order_by("-created_at", "-pk")
-    )
 
 
 # --- Rendering ---------------------------------------------------------------------------------

@@ -26,10 +26,12 @@ from config.requests import AuthedHttpRequest
 from config.roles import Role, has_role, require_role
 from sources.archiving.linkcheck import source_link_check
 from sources.archiving.services import snapshot_recapture, snapshot_upload
-from sources.models import Citation, LinkCheck, Source, SourceGrant
+from sources.models import Citation, Source, SourceGrant
+from sources.selectors import source_citation_candidates as citation_candidates
 from sources.selectors import (
-    source_access,
+    source_citations,
     source_grants,
+    source_link_checks,
     source_restricted_attempts,
     source_snapshots,
     visible_source_or_404,
@@ -49,11 +51,9 @@ from verification.forms.sources import (
     RevokeForm,
     SourceEditForm,
     UploadForm,
-    citation_candidates,
     source_write_errors,
 )
-from verification.models import Evidence
-from verification.selectors import User
+from verification.selectors import User, source_evidence
 from verification.views.common import is_htmx, newsroom_required
 from verification.views.outlets import grade_label
 
@@ -91,11 +91,7 @@ def _archive(source: Source) -> dict[str, Any]:
 
 
 def _link_health(source: Source) -> dict[str, Any]:
-    checks = list(
-        LinkCheck.objects.filter(source=source).order_by("-checked_at", "-pk")[
-            : LINK_CHECKS_SHOWN + 1
-        ]
-    )
+    checks = list(source_link_checks(source)[: LINK_CHECKS_SHOWN + 1])
     return {
         "link_checks": checks[:LINK_CHECKS_SHOWN],
         "more_link_checks": len(checks) > LINK_CHECKS_SHOWN,
@@ -103,25 +99,11 @@ def _link_health(source: Source) -> dict[str, Any]:
 
 
 def _citations(source: Source, user: User) -> dict[str, Any]:
-    """Citations to and from sources the user may see; a hidden source's edges are left out."""
-    access = source_access(user)
-    rows = Citation.objects.select_related("created_by").order_by("pk")
-    return {
-        "cites": rows.filter(access.q("cited__"), citing=source).select_related("cited__outlet"),
-        "cited_by": rows.filter(access.q("citing__"), cited=source).select_related(
-            "citing__outlet"
-        ),
-    }
+    return source_citations(source=source, user=user)
 
 
 def _claims(source: Source) -> dict[str, Any]:
-    # Every claim is visible to every role; this source is visible to the user already.
-    evidence = (
-        Evidence.objects.filter(source=source)
-        .select_related("claim__claimant", "added_by")
-        .order_by("-added_at", "-pk")
-    )
-    return {"evidence_rows": evidence}
+    return {"evidence_rows": source_evidence(source=source)}
 
 
 def _access(source: Source, user: User) -> dict[str, Any]:
