@@ -31,7 +31,7 @@ help:
 	@echo "make worker - a background worker (REDIS_URL set: Redis; else the embedded queue)"
 	@echo "make beat   - the periodic scheduler (sweeper, link checks); run exactly one"
 	@echo "make test   - run the test suite on PostgreSQL ($(PG_URL)) and on SQLite"
-	@echo "make lint   - ruff check, ruff format --check, makemigrations --check"
+	@echo "make lint   - ruff check, ruff format --check, mypy, makemigrations --check"
 	@echo "make bench  - run the benchmarks in bench/"
 
 $(CURDIR)/.tools/bin/uv:
@@ -83,6 +83,7 @@ test-sqlite: $(VENV)/.synced
 lint: $(VENV)/.synced
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(MANAGE) makemigrations --check --dry-run
 
 format: $(VENV)/.synced
@@ -93,4 +94,4 @@ bench: $(VENV)/.synced
 	DATABASE_URL=$(PG_URL) $(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) .tools var .pytest_cache .ruff_cache
+	rm -rf $(VENV) .tools var .pytest_cache .ruff_cache .mypy_cache

@@ -6,6 +6,8 @@ workflow, publications and provenance, which belong to the app that joins claims
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypedDict
+
 from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
@@ -18,6 +20,10 @@ from claims.services import (
     claimant_update,
 )
 from config.admin import ADD, CHANGE, DELETE, ReadOnlyAdmin, ServiceAdmin, ServiceForm
+from config.requests import AuthedHttpRequest
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 CLAIMANT_FIELDS = ("name", "kind", "title", "affiliation", "country")
 
@@ -63,6 +69,10 @@ class ClaimantAdmin(ServiceAdmin):
     fields = CLAIMANT_FIELDS
 
 
+class ClaimCount(TypedDict):
+    claim_count: int
+
+
 @admin.register(Tag)
 class TagAdmin(ReadOnlyAdmin):
     """Tags are made from the names typed on a claim (claim_create / claim_update); there is no
@@ -75,7 +85,7 @@ class TagAdmin(ReadOnlyAdmin):
         return super().get_queryset(request).annotate(claim_count=Count("claims"))
 
     @admin.display(description="claims", ordering="claim_count")
-    def claim_count(self, obj: Tag) -> int:
+    def claim_count(self, obj: WithAnnotations[Tag, ClaimCount]) -> int:
         return obj.claim_count
 
 
@@ -96,5 +106,5 @@ class ClaimRelationAdmin(ServiceAdmin):
     add_fieldsets = ((None, {"fields": ("from_claim", "kind", "to_claim", "note")}),)
     fields = ("from_claim", "kind", "to_claim", "note", "created_by", "created_at")
 
-    def delete_service(self, request: HttpRequest, obj: ClaimRelation) -> None:
+    def delete_service(self, request: AuthedHttpRequest, obj: ClaimRelation) -> None:
         claim_relation_delete(relation=obj, actor=request.user)

@@ -35,6 +35,7 @@ from config.api import (
     paginated,
     paginated_response,
 )
+from config.requests import AuthedRequest
 
 M = TypeVar("M", bound=Model)
 
@@ -96,7 +97,7 @@ class ClaimantsApi(APIView):
         request=CreateInputSerializer,
         responses={201: ClaimantSerializer, **error_responses(400, 401, 403, 413)},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedRequest) -> Response:
         data = self.CreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         claimant = claimant_create(actor=request.user, **data.validated_data)
@@ -134,7 +135,7 @@ class ClaimantDetailApi(APIView):
             **error_responses(400, 401, 403, 404, 413, not_found="No such claimant."),
         },
     )
-    def patch(self, request: Request, claimant_id: int) -> Response:
+    def patch(self, request: AuthedRequest, claimant_id: int) -> Response:
         claimant = _get_or_404(Claimant.objects.all(), claimant_id)
         data = self.UpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -216,7 +217,7 @@ class ClaimRelationsApi(APIView):
             **error_responses(400, 401, 403, 404, 413, not_found="No such claim."),
         },
     )
-    def post(self, request: Request, claim_id: int) -> Response:
+    def post(self, request: AuthedRequest, claim_id: int) -> Response:
         claim = _get_or_404(Claim.objects.all(), claim_id)
         data = self.CreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -250,7 +251,7 @@ class RelationDetailApi(APIView):
             **error_responses(401, 403, 404, not_found="No such relation."),
         },
     )
-    def delete(self, request: Request, relation_id: int) -> Response:
+    def delete(self, request: AuthedRequest, relation_id: int) -> Response:
         relation = _get_or_404(ClaimRelation.objects.all(), relation_id)
         claim_relation_delete(relation=relation, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

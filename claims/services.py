@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
@@ -124,13 +124,11 @@ def _check_attribution(claim: Claim) -> None:
 
 
 def _meaning(claim: Claim) -> tuple[Any, ...]:
-    return tuple(
-        getattr(claim, Claim._meta.get_field(name).attname) for name in sorted(CLAIM_MEANING_FIELDS)
-    )
+    return tuple(claim.serializable_value(name) for name in sorted(CLAIM_MEANING_FIELDS))
 
 
 def _check_not_duplicate(*, text_hash: str, exclude_pk: int | None = None) -> Claim | None:
-    return Claim.objects.filter(text_hash=text_hash).exclude(pk=exclude_pk).order_by("pk").first()
+    return Claim.objects.filter(text_hash=text_hash).exclude(pk=exclude_pk).order_by("pk").first()  # type: ignore[misc]  # pk=None matches nothing
 
 
 def _duplicate_error(existing: Claim) -> ValidationError:
@@ -152,7 +150,7 @@ def _duplicate_error(existing: Claim) -> ValidationError:
 @transaction.atomic
 def claimant_create(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     name: str,
     kind: str = Claimant.Kind.PERSON,
     title: str = "",
@@ -193,7 +191,7 @@ def _check_claimant_unique(claimant: Claimant) -> None:
 
 
 @transaction.atomic
-def claimant_update(*, claimant: Claimant, actor: AbstractBaseUser, **changes: Any) -> Claimant:
+def claimant_update(*, claimant: Claimant, actor: User, **changes: Any) -> Claimant:
     require_role(actor, Role.VIEWER, action="Editing a claimant")
     reject_unknown_fields(changes, ("name", "kind", "title", "affiliation", "country"))
     for field, value in changes.items():
@@ -213,7 +211,7 @@ def claimant_update(*, claimant: Claimant, actor: AbstractBaseUser, **changes: A
 @transaction.atomic
 def claim_create(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     text: str,
     kind: str = Claim.Kind.FACT,
     claimant: Claimant | None = None,
@@ -255,9 +253,7 @@ def claim_create(
 
 
 @transaction.atomic
-def claim_update(
-    *, claim: Claim, actor: AbstractBaseUser, expected_version: int, **changes: Any
-) -> Claim:
+def claim_update(*, claim: Claim, actor: User, expected_version: int, **changes: Any) -> Claim:
     """Edit what a claim says. Refused if the claim moved past ``expected_version``.
 
     Its author (any role) or a fact-checker may edit. Changing the wording, kind or claimant of a
@@ -304,7 +300,7 @@ def claim_update(
 @transaction.atomic
 def claim_relation_create(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     from_claim: Claim,
     to_claim: Claim,
     kind: str,
@@ -337,6 +333,6 @@ def claim_relation_create(
 
 
 @transaction.atomic
-def claim_relation_delete(*, relation: ClaimRelation, actor: AbstractBaseUser) -> None:
+def claim_relation_delete(*, relation: ClaimRelation, actor: User) -> None:
     require_role(actor, Role.FACT_CHECKER, action="Removing a claim relation")
     relation.delete()

@@ -18,7 +18,7 @@ with the view's transaction rolled back.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -29,7 +29,10 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.text import capfirst
 
+from config.requests import AuthedHttpRequest
+
 ADD, CHANGE, DELETE = "add", "change", "delete"
+M = TypeVar("M", bound=models.Model)
 
 
 class Refused(Exception):
@@ -80,7 +83,7 @@ class ServiceForm(forms.ModelForm):
         """The changed fields among those a service lets its caller change, cleaned."""
         return {name: self.cleaned_data[name] for name in self.changed_data if name in allowed}
 
-    def created(self, saved: models.Model) -> models.Model:
+    def created(self, saved: M) -> M:
         """Make the form's instance the row a service created: the admin's inline formsets hold
         that object as their parent, and the admin redirects to its pk."""
         self.instance.pk = saved.pk
@@ -90,7 +93,7 @@ class ServiceForm(forms.ModelForm):
 
     def _post_clean(self) -> None:
         # Replaces ModelForm's model validation: the service validates, then writes.
-        if self._errors:
+        if self._errors:  # type: ignore[attr-defined]  # BaseForm._errors is not in the stubs
             return
         if self.parent is not None and (
             self.cleaned_data.get(DELETION_FIELD_NAME) or not self.has_changed()
@@ -125,7 +128,7 @@ class ServiceForm(forms.ModelForm):
     def save(self, commit: bool = True) -> models.Model:
         if self.errors:
             raise ValueError("A form with errors cannot be saved.")
-        self.save_m2m = _nothing  # the service wrote the relations too
+        self.save_m2m = _nothing  # type: ignore[method-assign]  # the service wrote the relations too
         return self.result if self.result is not None else self.instance
 
 
@@ -159,7 +162,7 @@ class ServiceAdmin(admin.ModelAdmin):
         return DELETE in self.writes and super().has_delete_permission(request, obj)
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):
-        form = super().get_form(request, obj, change=change, **kwargs)
+        form = cast(type[ServiceForm], super().get_form(request, obj, change=change, **kwargs))
         form.request = request  # modelform_factory made a new class for this request
         return form
 
@@ -181,7 +184,7 @@ class ServiceAdmin(admin.ModelAdmin):
             transaction.set_rollback(True, using=router.db_for_write(self.model))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    def delete_service(self, request: HttpRequest, obj: Any) -> None:
+    def delete_service(self, request: AuthedHttpRequest, obj: Any) -> None:
         raise NotImplementedError
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
@@ -195,7 +198,7 @@ class ServiceAdmin(admin.ModelAdmin):
         """Call a service outside a form: its refusal becomes ``Refused`` for the view."""
         try:
             return service(*args, **kwargs)
-        except (ValidationError, PermissionDenied, *self.refusals) as exc:
+        except (ValidationError, PermissionDenied, *self.refusals) as exc:  # type: ignore[misc]  # mypy misreads *refusals
             raise Refused(refusal_message(exc)) from exc
 
     def delete_view(
@@ -229,6 +232,7 @@ class ServiceInlineFormSet(BaseInlineFormSet):
     """Its forms write through services while validating; deletes run in ``clean``."""
 
     request: HttpRequest
+    form: type[ServiceForm]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -244,12 +248,12 @@ class ServiceInlineFormSet(BaseInlineFormSet):
         if not self.can_delete or any(self.errors):
             return
         refused = []
-        for form in self.initial_forms:
+        for form in cast(list[ServiceForm], self.initial_forms):
             if not form.cleaned_data.get(DELETION_FIELD_NAME):
                 continue
             try:
                 form.delete()
-            except (ValidationError, PermissionDenied, *form.refusals) as exc:
+            except (ValidationError, PermissionDenied, *form.refusals) as exc:  # type: ignore[misc]  # as above
                 refused.append(f"{form.instance}: {refusal_message(exc)}")
             else:
                 self.deleted_rows.append(form.instance)
@@ -258,16 +262,22 @@ class ServiceInlineFormSet(BaseInlineFormSet):
 
     def save(self, commit: bool = True) -> list[models.Model]:
         """Nothing is left to write; record what the services did, for the admin's history."""
-        done = [form for form in self.forms if form.result is not None]
+        done = [form for form in cast(list[ServiceForm], self.forms) if form.result is not None]
         self.new_objects = [form.result for form in done if form.instance.pk is None]
         self.changed_objects = [
             (form.result, form.changed_data) for form in done if form.instance.pk is not None
         ]
         self.deleted_objects = self.deleted_rows
-        return [form.result for form in done]
+        return [form.result for form in done if form.result is not None]
 
 
-class ServiceInlineMixin:
+if TYPE_CHECKING:
+    _InlineAdmin = admin.options.InlineModelAdmin
+else:
+    _InlineAdmin = object
+
+
+class ServiceInlineMixin(_InlineAdmin):
     """For InlineModelAdmin: writes through the inline form's services; ``writes`` as above."""
 
     writes: frozenset[str] = frozenset()
@@ -285,7 +295,7 @@ class ServiceInlineMixin:
         return DELETE in self.writes and super().has_delete_permission(request, obj)
 
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any):
-        formset = super().get_formset(request, obj, **kwargs)
+        formset = cast(type[ServiceInlineFormSet], super().get_formset(request, obj, **kwargs))
         formset.request = formset.form.request = request  # new classes for this request
         return formset
 
@@ -299,6 +309,7 @@ class ReadOnlyTabularInline(ServiceTabularInline):
 
     writes = frozenset()
     can_delete = False
+    fields: ClassVar[tuple[str, ...] | None]  # flat: no fieldsets
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return list(self.fields or ())

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import PermissionDenied
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AnonymousUser, User
 
 
 class Role(enum.IntEnum):
@@ -31,7 +31,7 @@ class Role(enum.IntEnum):
 
 
 GROUP_ROLES = {role.group_name: role for role in Role}
-_UNSET = object()
+_UNSET: Any = object()
 
 # Admin (Django model) permissions per role, cumulative. "view" on every model of ours is given to
 # every role; these are the extra add/change/delete permissions. Services enforce the real rules.
@@ -79,7 +79,7 @@ def permissions_for(role: Role) -> set[str]:
     return perms
 
 
-def user_role(user: AbstractBaseUser | AnonymousUser | None) -> Role | None:
+def user_role(user: User | AnonymousUser | None) -> Role | None:
     """The highest role a user holds, or None. Superusers (operators) count as editors."""
     if user is None or not user.is_authenticated or not user.is_active:
         return None
@@ -92,16 +92,16 @@ def user_role(user: AbstractBaseUser | AnonymousUser | None) -> Role | None:
     names: Any = user.groups.filter(name__in=GROUP_ROLES).values_list("name", flat=True)
     roles = [GROUP_ROLES[name] for name in names]
     role = max(roles) if roles else None
-    user._claimtrail_role = role
+    user._claimtrail_role = role  # type: ignore[attr-defined]  # a per-request cache, not a field
     return role
 
 
-def has_role(user: AbstractBaseUser | AnonymousUser | None, role: Role) -> bool:
+def has_role(user: User | AnonymousUser | None, role: Role) -> bool:
     held = user_role(user)
     return held is not None and held >= role
 
 
-def require_role(user: AbstractBaseUser | AnonymousUser | None, role: Role, *, action: str) -> None:
+def require_role(user: User | AnonymousUser | None, role: Role, *, action: str) -> None:
     """Raise PermissionDenied unless the user holds ``role`` (or a higher one)."""
     if not has_role(user, role):
         raise PermissionDenied(f"{action} needs the {role.label} role.")

@@ -1045,12 +1045,12 @@ def _outlet_lookup(spec: OutletSpec) -> Outlet | None:
         return row.outlet if row else None
     if spec.handles:
         platform, handle = spec.handles[0]
-        row = (
+        by_handle = (
             OutletHandle.objects.filter(platform=platform, handle=handle.lower())
             .select_related("outlet")
             .first()
         )
-        return row.outlet if row else None
+        return by_handle.outlet if by_handle else None
     return Outlet.objects.filter(name=spec.name).order_by("pk").first()
 
 
@@ -1165,18 +1165,18 @@ class _Builder:
 
     def _claims(self) -> None:
         checker = self.users["checker"]
-        for spec in CLAIMANTS:
-            claimant = Claimant.objects.filter(name=spec.name, title=spec.title).first()
+        for person in CLAIMANTS:
+            claimant = Claimant.objects.filter(name=person.name, title=person.title).first()
             if claimant is None:
                 claimant = claimant_create(
                     actor=checker,
-                    name=spec.name,
-                    kind=spec.kind,
-                    title=spec.title,
-                    affiliation=spec.affiliation,
-                    country=spec.country,
+                    name=person.name,
+                    kind=person.kind,
+                    title=person.title,
+                    affiliation=person.affiliation,
+                    country=person.country,
                 )
-            self.claimants[spec.key] = claimant
+            self.claimants[person.key] = claimant
         for spec in CLAIMS:
             claim = demo_claim(spec.key)
             if claim is None:

@@ -6,7 +6,7 @@ API, where the reason is asked for)."""
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin, messages
 from django.db.models import Q, QuerySet
@@ -24,6 +24,7 @@ from config.admin import (
     ServiceForm,
     ServiceTabularInline,
 )
+from config.requests import AuthedHttpRequest
 from config.roles import Role, has_role
 from sources.archiving.services import snapshot_recapture, snapshots_capture_now
 from sources.models import (
@@ -32,6 +33,7 @@ from sources.models import (
     Outlet,
     OutletDomain,
     OutletHandle,
+    OutletQuerySet,
     ReliabilityRating,
     RestrictedSourceAttempt,
     Snapshot,
@@ -207,7 +209,7 @@ class OutletAdmin(ServiceAdmin):
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Outlet]:
-        return super().get_queryset(request).with_current_grade()
+        return cast(OutletQuerySet, super().get_queryset(request)).with_current_grade()
 
     @admin.display(description="current grade", ordering="current_grade")
     def grade(self, obj: Outlet) -> str:
@@ -502,7 +504,7 @@ class CitationAdmin(SensitiveSourcesHidden, ServiceAdmin):
             kwargs["queryset"] = self.visible_sources(request)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def delete_service(self, request: HttpRequest, obj: Citation) -> None:
+    def delete_service(self, request: AuthedHttpRequest, obj: Citation) -> None:
         citation_delete(citation=obj, actor=request.user)
 
 

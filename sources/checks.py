@@ -48,9 +48,9 @@ def check_archive_settings(app_configs: Any = None, **kwargs: Any) -> list[Error
                 id="claimtrail.E003",
             )
         )
-    visibility = (settings.CELERY_BROKER_TRANSPORT_OPTIONS or {}).get("visibility_timeout")
+    visibility: Any = (settings.CELERY_BROKER_TRANSPORT_OPTIONS or {}).get("visibility_timeout")
     longest = settings.CLAIMTRAIL_CAPTURE_TIME_LIMIT + settings.CLAIMTRAIL_CAPTURE_RETRY_MAX_DELAY
-    if visibility is not None and float(visibility) <= longest:  # type: ignore[arg-type]
+    if visibility is not None and float(visibility) <= longest:
         problems.append(
             Error(
                 f"The broker's visibility timeout ({visibility} s) must exceed the longest a "

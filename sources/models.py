@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Collection
+from typing import Any, Self
 
 from django.conf import settings
 from django.core.files.storage import Storage, storages
@@ -376,6 +377,8 @@ class _ArchiveStorage(LazyObject):
     """The ``archives`` storage, looked up when first used (and again after a settings change),
     not when the model class is built."""
 
+    _wrapped: Storage | object  # LazyObject's sentinel ``empty`` until set up
+
     def _setup(self) -> None:
         self._wrapped = storages["archives"]
 
@@ -391,7 +394,7 @@ def _reset_archive_storage(*, setting: str, **kwargs: Any) -> None:
 
 def archive_storage() -> Storage:
     """WARCs and uploaded files: the ``archives`` storage (local files unless configured)."""
-    return _archive_storage  # type: ignore[return-value]
+    return _archive_storage  # type: ignore[return-value]  # a LazyObject in front of a Storage
 
 
 class SnapshotStatus(models.TextChoices):
@@ -499,6 +502,8 @@ class Snapshot(models.Model):
     def __str__(self) -> str:
         return f"Snapshot #{self.pk} of source #{self.source_id} ({self.status})"
 
+    _loaded_status: str | None
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         if getattr(self, "_loaded_status", None) == SnapshotStatus.ARCHIVED:
             raise AppendOnlyError("An archived snapshot is immutable; capture again instead.")
@@ -510,8 +515,10 @@ class Snapshot(models.Model):
         return self.status in self.FINISHED
 
     @classmethod
-    def from_db(cls, db, field_names, values):  # type: ignore[no-untyped-def]
-        instance = super().from_db(db, field_names, values)
+    def from_db(
+        cls, db: str | None, field_names: Collection[str], values: Collection[Any], **kwargs: Any
+    ) -> Self:
+        instance = super().from_db(db, field_names, values, **kwargs)
         instance._loaded_status = instance.__dict__.get("status")
         return instance
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as AuthUser
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
@@ -33,7 +34,7 @@ from sources.models import (
     SourceGrant,
 )
 
-User = AbstractBaseUser | AnonymousUser
+User = AuthUser | AnonymousUser
 
 # Above this many visible sensitive sources the rule is applied as a subquery rather than a list
 # of ids (SQLite caps the number of parameters; PostgreSQL hashes either form).
@@ -72,7 +73,7 @@ class SourceAccess:
         return not source.is_sensitive or source.pk in self.sensitive_ids
 
 
-def _sensitive_visible_qs(user_id: int | None) -> QuerySet[Source]:
+def _sensitive_visible_qs(user_id: int | None) -> QuerySet[Source, Any]:  # rows of {"pk": ...}
     granted = SourceGrant.objects.active().filter(grantee_id=user_id).values("source_id")
     return (
         Source.objects.filter(is_sensitive=True)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -54,7 +54,7 @@ SOURCE_FIELDS = (
 @transaction.atomic
 def outlet_create(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     name: str,
     kind: str = Outlet.Kind.WEBSITE,
     country: str = "",
@@ -85,7 +85,7 @@ def outlet_create(
 
 
 @transaction.atomic
-def outlet_update(*, outlet: Outlet, actor: AbstractBaseUser, **changes: Any) -> Outlet:
+def outlet_update(*, outlet: Outlet, actor: User, **changes: Any) -> Outlet:
     require_role(actor, Role.FACT_CHECKER, action="Editing an outlet")
     reject_unknown_fields(changes, OUTLET_FIELDS)
     for field, value in changes.items():
@@ -98,15 +98,13 @@ def outlet_update(*, outlet: Outlet, actor: AbstractBaseUser, **changes: Any) ->
 
 
 @transaction.atomic
-def outlet_domain_add(*, outlet: Outlet, actor: AbstractBaseUser, domain: str) -> OutletDomain:
+def outlet_domain_add(*, outlet: Outlet, actor: User, domain: str) -> OutletDomain:
     require_role(actor, Role.FACT_CHECKER, action="Adding a domain to an outlet")
     return _outlet_domain_add(outlet=outlet, domain=domain)
 
 
 @transaction.atomic
-def outlet_handle_add(
-    *, outlet: Outlet, actor: AbstractBaseUser, platform: str, handle: str
-) -> OutletHandle:
+def outlet_handle_add(*, outlet: Outlet, actor: User, platform: str, handle: str) -> OutletHandle:
     require_role(actor, Role.FACT_CHECKER, action="Adding a handle to an outlet")
     return _outlet_handle_add(outlet=outlet, platform=platform, handle=handle)
 
@@ -129,7 +127,7 @@ def _outlet_handle_add(*, outlet: Outlet, platform: str, handle: str) -> OutletH
 def outlet_rate(
     *,
     outlet: Outlet,
-    actor: AbstractBaseUser,
+    actor: User,
     grade: str,
     rationale: str,
     external_reference: str = "",
@@ -253,10 +251,8 @@ def _restricted() -> ValidationError:
     return ValidationError({"url": ValidationError(RESTRICTED_MESSAGE, code="restricted")})
 
 
-def _check_not_duplicate(
-    canonical_url: str, *, actor: AbstractBaseUser, exclude_pk: int | None = None
-) -> None:
-    clash = Source.objects.filter(canonical_url=canonical_url).exclude(pk=exclude_pk).first()
+def _check_not_duplicate(canonical_url: str, *, actor: User, exclude_pk: int | None = None) -> None:
+    clash = Source.objects.filter(canonical_url=canonical_url).exclude(pk=exclude_pk).first()  # type: ignore[misc]  # pk=None matches nothing
     if clash is None:
         return
     if not source_is_visible_to(source=clash, user=actor):
@@ -264,7 +260,7 @@ def _check_not_duplicate(
     raise _duplicate(clash)
 
 
-def source_url_resolve(*, actor: AbstractBaseUser, url: str) -> Source | None:
+def source_url_resolve(*, actor: User, url: str) -> Source | None:
     """The source already recorded for ``url`` (any spelling), if the actor may see it; None if
     the page is not recorded. A page recorded as a sensitive source the actor may not see is
     refused with ``restricted``, and the attempt is recorded for editors.
@@ -293,7 +289,7 @@ def _validated_url(source: Source) -> str:
 
 def source_create(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     kind: str,
     url: str = "",
     title: str = "",
@@ -333,7 +329,7 @@ def source_create(
 
 
 @transaction.atomic
-def _source_save_new(*, source: Source, actor: AbstractBaseUser) -> Source:
+def _source_save_new(*, source: Source, actor: User) -> Source:
     # The unique canonical URL is checked by the database, not by full_clean: a concurrent
     # create of the same page would otherwise surface as a message naming the constraint.
     source.full_clean(validate_constraints=False)
@@ -352,7 +348,7 @@ def _source_save_new(*, source: Source, actor: AbstractBaseUser) -> Source:
     return source
 
 
-def _save_unique_url(source: Source, *, actor: AbstractBaseUser, **save: Any) -> None:
+def _save_unique_url(source: Source, *, actor: User, **save: Any) -> None:
     try:
         with transaction.atomic():
             source.save(**save)
@@ -363,7 +359,7 @@ def _save_unique_url(source: Source, *, actor: AbstractBaseUser, **save: Any) ->
         raise
 
 
-def source_update(*, source: Source, actor: AbstractBaseUser, **changes: Any) -> Source:
+def source_update(*, source: Source, actor: User, **changes: Any) -> Source:
     """Edit a source. Its creator or a fact-checker may; only an editor may lift 'sensitive'."""
     reject_unknown_fields(changes, SOURCE_FIELDS)
     if source.created_by_id != actor.pk:
@@ -380,7 +376,7 @@ def source_update(*, source: Source, actor: AbstractBaseUser, **changes: Any) ->
 
 
 @transaction.atomic
-def _source_update(*, source: Source, actor: AbstractBaseUser, changes: dict[str, Any]) -> Source:
+def _source_update(*, source: Source, actor: User, changes: dict[str, Any]) -> Source:
     source = Source.objects.select_for_update().get(pk=source.pk)
     was_sensitive = source.is_sensitive
     for field, value in changes.items():
@@ -415,7 +411,7 @@ def _source_update(*, source: Source, actor: AbstractBaseUser, changes: dict[str
 @transaction.atomic
 def citation_create(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     citing: Source,
     cited: Source,
     kind: str = Citation.Kind.CITES,
@@ -458,21 +454,21 @@ def _citation_insert(citation: Citation, *, twin: Any) -> None:
 
 
 @transaction.atomic
-def citation_delete(*, citation: Citation, actor: AbstractBaseUser) -> None:
+def citation_delete(*, citation: Citation, actor: User) -> None:
     require_role(actor, Role.FACT_CHECKER, action="Removing a citation")
     source_visible_check(source=citation.citing, user=actor, field="citing")
     source_visible_check(source=citation.cited, user=actor, field="cited")
     citation.delete()
 
 
-def can_see_all_sensitive(user: AbstractBaseUser) -> bool:
+def can_see_all_sensitive(user: User) -> bool:
     return has_role(user, Role.EDITOR)
 
 
 # --- Access to sensitive sources -------------------------------------------------------------
 
 
-def _check_grantee(grantee: AbstractBaseUser) -> None:
+def _check_grantee(grantee: User) -> None:
     role = user_role(grantee)
     if role is None:
         raise ValidationError(
@@ -492,9 +488,7 @@ def _check_reason(reason: str, field: str = "reason") -> str:
 
 
 @transaction.atomic
-def source_grant_create(
-    *, actor: AbstractBaseUser, grantee: AbstractBaseUser, source: Source, reason: str
-) -> SourceGrant:
+def source_grant_create(*, actor: User, grantee: User, source: Source, reason: str) -> SourceGrant:
     """An editor lets one person see one sensitive source, from now until revoked."""
     require_role(actor, Role.EDITOR, action="Granting access to a sensitive source")
     reason = _check_reason(reason)
@@ -526,7 +520,7 @@ def source_grant_create(
 
 
 @transaction.atomic
-def source_grant_revoke(*, actor: AbstractBaseUser, grant: SourceGrant, reason: str) -> SourceGrant:
+def source_grant_revoke(*, actor: User, grant: SourceGrant, reason: str) -> SourceGrant:
     """An editor ends a grant; it stays on record with who ended it, when and why."""
     require_role(actor, Role.EDITOR, action="Revoking access to a sensitive source")
     reason = _check_reason(reason)
@@ -546,8 +540,8 @@ def source_grant_revoke(*, actor: AbstractBaseUser, grant: SourceGrant, reason: 
 
 def source_grants_for_claim(
     *,
-    actor: AbstractBaseUser,
-    grantee: AbstractBaseUser,
+    actor: User,
+    grantee: User,
     claim_id: int,
     source_ids: Iterable[int],
     reason: str,
@@ -582,9 +576,7 @@ def source_grants_for_claim(
     return grants
 
 
-def source_grants_end_for_claim(
-    *, actor: AbstractBaseUser, grantee_id: int, claim_id: int, reason: str
-) -> int:
+def source_grants_end_for_claim(*, actor: User, grantee_id: int, claim_id: int, reason: str) -> int:
     """End every active grant that came with ``grantee``'s assignment to a claim; how many."""
     require_role(actor, Role.VIEWER, action="Ending an assignment's access")
     ended = (

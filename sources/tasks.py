@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import logging
 
-from celery import shared_task
+from celery import Task, shared_task
 from celery.exceptions import Retry, SoftTimeLimitExceeded
 from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(
+@shared_task(  # type: ignore[call-overload]  # celery-types wants int seconds; Celery takes float
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
     time_limit=settings.CLAIMTRAIL_CAPTURE_TIME_LIMIT,
     max_retries=None,  # the service counts attempts on the row and fails it after the last
 )
-def snapshot_capture(self, snapshot_id: int) -> str:  # type: ignore[no-untyped-def]
+def snapshot_capture(self: Task, snapshot_id: int) -> str:
     """Capture one snapshot; idempotent (a finished row is left alone). A transient failure comes
     back after the backoff ``sources.archiving.policy`` chose; anything else is final."""
     from sources.archiving.policy import CaptureRetry, retry_countdown
@@ -38,15 +38,16 @@ def snapshot_capture(self, snapshot_id: int) -> str:  # type: ignore[no-untyped-
     except CaptureRetry as retry:
         waiting = retry.snapshot
     except SoftTimeLimitExceeded:
-        waiting = snapshot_abandon(
+        abandoned = snapshot_abandon(
             snapshot_id=snapshot_id,
             code="time_limit",
             message="The capture took longer than the time allowed and was stopped.",
         )
         # Pending again after a backoff: it needs its retry message like any transient failure
         # (without one, only the sweeper would bring it back, a minute after it was due).
-        if waiting is None or waiting.status != Snapshot.Status.PENDING:
+        if abandoned is None or abandoned.status != Snapshot.Status.PENDING:
             return "time_limit"
+        waiting = abandoned
     try:
         raise self.retry(countdown=retry_countdown(waiting))
     except Retry:
@@ -65,7 +66,7 @@ def snapshots_sweep() -> dict[str, int]:
     return sweep()
 
 
-@shared_task(
+@shared_task(  # type: ignore[call-overload]  # as above
     acks_late=True,
     soft_time_limit=settings.CLAIMTRAIL_CAPTURE_SOFT_TIME_LIMIT,
     time_limit=settings.CLAIMTRAIL_CAPTURE_TIME_LIMIT,

@@ -9,7 +9,7 @@ overwriting each other.
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django import forms
 from django.contrib import admin
@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -34,6 +34,7 @@ from config.admin import (
     ServiceForm,
     ServiceTabularInline,
 )
+from config.requests import AuthedHttpRequest
 from config.roles import Role, has_role
 from sources.models import Citation, Source
 from sources.selectors import source_visibility_q
@@ -51,6 +52,9 @@ from verification.services import (
     verdict_unpublish,
 )
 from verification.workflow import next_statuses
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 # --- Claim versions across one page ------------------------------------------------------------
 # One save of a claim page may write the claim several times: an edit, an assignment, a status
@@ -159,13 +163,13 @@ class ClaimChangeForm(ClaimFormBase):
         self.initial["expected_version"] = claim.version
         self.initial["assign_to"] = claim.assignee_id
         if "new_status" in self.fields:
-            self.fields["new_status"].choices = [
+            cast(forms.ChoiceField, self.fields["new_status"]).choices = [
                 ("", "(keep the current status)"),
                 *((s, Claim.Status(s).label) for s in next_statuses(claim.status)),
             ]
         if "assign_to" in self.fields:
             checkers = [Role.FACT_CHECKER.group_name, Role.EDITOR.group_name]
-            self.fields["assign_to"].queryset = (
+            cast(forms.ModelChoiceField, self.fields["assign_to"]).queryset = (
                 get_user_model()
                 .objects.filter(
                     Q(is_active=True, is_superuser=True)
@@ -177,7 +181,7 @@ class ClaimChangeForm(ClaimFormBase):
             )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())
         if data.get("expected_version") is None:
             raise ValidationError(
                 "This page lost the claim version it showed; reload it and make the change again."
@@ -255,6 +259,8 @@ class EvidenceFormBase(ServiceForm):
 class EvidenceInlineForm(EvidenceFormBase):
     """A row of the claim page's evidence inline: writes follow the page's claim version."""
 
+    parent: Claim
+
     def write(self) -> Evidence | None:
         claim = self.parent
         if self.instance.pk is None:
@@ -289,7 +295,7 @@ class EvidenceForm(EvidenceFormBase):
             self.initial["expected_version"] = self.instance.claim.version
             if "via" in self.fields:
                 # The choices are the source's own citations, to sources this user may see.
-                self.fields["via"].queryset = (
+                cast(forms.ModelMultipleChoiceField, self.fields["via"]).queryset = (
                     Citation.objects.filter(
                         citing_id=self.instance.source_id,
                         cited__in=_visible_sources(self.request),
@@ -300,7 +306,7 @@ class EvidenceForm(EvidenceFormBase):
                 self.initial["via"] = list(self.instance.via.values_list("pk", flat=True))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())
         if self.instance.pk is not None and data.get("expected_version") is None:
             raise ValidationError(
                 "This page lost the claim version it showed; reload it and make the change again."
@@ -349,8 +355,8 @@ class PublicationForm(ServiceForm):
         claim: Claim = data["claim"]
         version = data.get("expected_version")
         if version is None:
-            self.data = self.data.copy()
-            self.data[self.add_prefix("expected_version")] = str(claim.version)
+            self.data = posted = cast(QueryDict, self.data).copy()
+            posted[self.add_prefix("expected_version")] = str(claim.version)
             raise ValidationError(
                 "Claim #%(id)s is now %(status)s (version %(version)s). Check that this is the "
                 "verdict you mean, then save again.",
@@ -477,6 +483,10 @@ CLAIM_FIELDS: list[Any] = [
 ]  # fmt: skip
 
 
+class EvidenceCount(TypedDict):
+    evidence_count: int
+
+
 @admin.register(Claim)
 class ClaimAdmin(ServiceAdmin):
     writes = frozenset({ADD, CHANGE})
@@ -564,7 +574,7 @@ class ClaimAdmin(ServiceAdmin):
         )
 
     @admin.display(description="evidence", ordering="evidence_count")
-    def evidence_count(self, obj: Claim) -> int:
+    def evidence_count(self, obj: WithAnnotations[Claim, EvidenceCount]) -> int:
         return obj.evidence_count
 
     @admin.display(description="published verdict")
@@ -623,7 +633,7 @@ class EvidenceAdmin(ServiceAdmin):
             kwargs["queryset"] = _visible_sources(request)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def delete_service(self, request: HttpRequest, obj: Evidence) -> None:
+    def delete_service(self, request: AuthedHttpRequest, obj: Evidence) -> None:
         # A delete confirmation carries no claim version; it names the row it removes.
         evidence_delete(
             evidence=obj, actor=request.user, expected_version=_current_version(obj.claim_id)
@@ -641,7 +651,7 @@ class StatusChangeAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     fields = ("claim", "from_status", "to_status", "rationale", "actor", "claim_version")
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:
         # The snapshot lists every evidence row, sensitive sources too: editors only, who may
         # see them all, so it reveals nothing the rest of the admin hides.
         extra = ["evidence_snapshot"] if has_role(request.user, Role.EDITOR) else []

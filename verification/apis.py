@@ -14,10 +14,10 @@ removal, the claim's id and version) and the claim's new ETag in the ``ETag`` he
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User as AuthUser
 from django.db.models import Prefetch
 from django.http import Http404
 from django.urls import reverse
@@ -51,6 +51,7 @@ from config.api import (
     paginated,
     paginated_response,
 )
+from config.requests import AuthedRequest
 from sources.models import Citation, Source
 from sources.selectors import source_visibility_q, sources_visible_to
 from verification.filters import ClaimFilter
@@ -104,7 +105,7 @@ class OriginCountsSerializer(serializers.Serializer):
     asserts = serializers.IntegerField()
     supports = serializers.IntegerField()
     contradicts = serializers.IntegerField()
-    context = serializers.IntegerField()
+    context = serializers.IntegerField()  # type: ignore[assignment]  # a field, not Field.context
 
 
 class ClaimSummarySerializer(serializers.Serializer):
@@ -137,7 +138,7 @@ class ClaimSummarySerializer(serializers.Serializer):
 
     def get_published_verdict(self, claim: Claim) -> str | None:
         if getattr(claim, "last_publication_action", None) == "publish":
-            return claim.last_publication_verdict
+            return getattr(claim, "last_publication_verdict", None)
         return None
 
     @extend_schema_field(OriginCountsSerializer)
@@ -153,7 +154,7 @@ class EvidenceRowSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Evidence
-        fields = (
+        fields: tuple[str, ...] = (
             "id", "source", "source_title", "source_url", "outlet", "stance", "credibility",
             "quote", "quote_language", "translation", "note", "added_by", "added_at",
         )  # fmt: skip
@@ -165,7 +166,7 @@ class ClaimDetailSerializer(ClaimSummarySerializer):
     @extend_schema_field(EvidenceRowSerializer(many=True))
     def get_evidence(self, claim: Claim) -> list[dict[str, Any]]:
         rows = claim_evidence(claim=claim, user=self.context["request"].user)
-        return EvidenceRowSerializer(rows, many=True).data
+        return cast(list[dict[str, Any]], EvidenceRowSerializer(rows, many=True).data)
 
 
 def claim_response(
@@ -254,7 +255,7 @@ class ClaimsApi(APIView):
             ClaimFilter, request.query_params, claim_list(user=request.user), request=request
         )
         paginator = Pagination()
-        page = paginator.paginate_queryset(claims, request, view=self)
+        page: list[Claim] = paginator.paginate_queryset(claims, request, view=self) or []
         counts = claims_origin_counts(claim_ids=[c.pk for c in page], user=request.user)
         data = ClaimSummarySerializer(
             page, many=True, context={"request": request, "origin_counts": counts}
@@ -266,7 +267,7 @@ class ClaimsApi(APIView):
         request=CreateInputSerializer,
         responses={201: ClaimDetailSerializer, **ERRORS, 413: WRITE_ERRORS[413]},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedRequest) -> Response:
         data = self.CreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         claim = claim_create(actor=request.user, **data.validated_data)
@@ -398,7 +399,7 @@ def visible_citations_or_400(*, citation_ids: list[int], user: User) -> list[Cit
     return [found[pk] for pk in dict.fromkeys(citation_ids)]
 
 
-def active_user_or_400(*, user_id: int, field: str) -> AbstractBaseUser:
+def active_user_or_400(*, user_id: int, field: str) -> AuthUser:
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         raise _no_such(field, [user_id])
@@ -440,7 +441,7 @@ class ProvenanceEdgeSerializer(serializers.Serializer):
 
 class ProvenanceVoiceSerializer(serializers.Serializer):
     key = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.label
     origin_ids = serializers.ListField(child=serializers.IntegerField())
 
 
@@ -465,7 +466,7 @@ class ProvenanceStanceSerializer(serializers.Serializer):
 
 
 class ProvenanceGroupSerializer(serializers.Serializer):
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.label
     source_ids = serializers.ListField(child=serializers.IntegerField())
 
 
@@ -585,7 +586,7 @@ class ClaimEvidenceApi(ClaimWriteApi):
 
     @extend_schema_serializer(component_name="EvidenceCreate")
     class CreateInputSerializer(EvidenceInputSerializer):
-        source = serializers.IntegerField(min_value=1, help_text="A source id.")
+        source = serializers.IntegerField(min_value=1, help_text="A source id.")  # type: ignore[assignment]  # a field, not Field.source
 
     @extend_schema(
         operation_id="claims_evidence_list",
@@ -613,7 +614,7 @@ class ClaimEvidenceApi(ClaimWriteApi):
             **WRITE_ERRORS,
         },
     )
-    def post(self, request: Request, claim_id: int) -> Response:
+    def post(self, request: AuthedRequest, claim_id: int) -> Response:
         claim = get_claim_or_404(claim_id)
         data = self.CreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -673,7 +674,7 @@ class EvidenceDetailApi(ClaimWriteApi):
             **EVIDENCE_WRITE_ERRORS,
         },
     )
-    def patch(self, request: Request, evidence_id: int) -> Response:
+    def patch(self, request: AuthedRequest, evidence_id: int) -> Response:
         evidence = self._evidence(request, evidence_id)
         data = self.UpdateInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
@@ -701,7 +702,7 @@ class EvidenceDetailApi(ClaimWriteApi):
             **EVIDENCE_WRITE_ERRORS,
         },
     )
-    def delete(self, request: Request, evidence_id: int) -> Response:
+    def delete(self, request: AuthedRequest, evidence_id: int) -> Response:
         evidence = self._evidence(request, evidence_id)
         query = self.DeleteQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -735,7 +736,7 @@ class ClaimAssignmentApi(ClaimWriteApi):
         request=InputSerializer,
         responses={200: ClaimDetailSerializer, **WRITE_ERRORS},
     )
-    def post(self, request: Request, claim_id: int) -> Response:
+    def post(self, request: AuthedRequest, claim_id: int) -> Response:
         claim = get_claim_or_404(claim_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

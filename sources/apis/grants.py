@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import error_responses
+from config.requests import AuthedRequest
 from config.roles import Role, require_role
 from sources.models import SourceGrant
 from sources.selectors import (
@@ -39,7 +40,7 @@ class SourceGrantSerializer(serializers.Serializer):
     revoked, who ended it, when and why."""
 
     id = serializers.IntegerField()
-    source = serializers.IntegerField(source="source_id")
+    source = serializers.IntegerField(source="source_id")  # type: ignore[assignment]  # a field, not Field.source
     grantee = PersonSerializer()
     claim = serializers.IntegerField(
         source="claim_id",
@@ -90,7 +91,7 @@ class SourceGrantsApi(APIView):
         request=InputSerializer,
         responses={201: SourceGrantSerializer, **ERRORS, **NOT_FOUND},
     )
-    def post(self, request: Request, source_id: int) -> Response:
+    def post(self, request: AuthedRequest, source_id: int) -> Response:
         source = visible_source_or_404(source_id=source_id, user=request.user)
         require_role(request.user, Role.EDITOR, action="Granting access to a sensitive source")
         data = self.InputSerializer(data=request.data)
@@ -122,7 +123,7 @@ class SourceGrantRevokeApi(APIView):
         request=InputSerializer,
         responses={200: SourceGrantSerializer, **ERRORS, **GRANT_NOT_FOUND},
     )
-    def post(self, request: Request, grant_id: int) -> Response:
+    def post(self, request: AuthedRequest, grant_id: int) -> Response:
         require_role(request.user, Role.EDITOR, action="Revoking access to a sensitive source")
         grant = SourceGrant.objects.filter(pk=grant_id).first()
         if grant is None:

@@ -27,6 +27,7 @@ from config.api import (
     paginated,
     paginated_response,
 )
+from config.requests import AuthedRequest
 from sources.filters import OutletFilter
 from sources.models import Outlet, OutletHandle, ReliabilityRating
 from sources.services import (
@@ -164,7 +165,7 @@ class OutletsApi(APIView):
             default=list,
             help_text="Web domains it owns, e.g. example.com.",
         )
-        handles = HandleInputSerializer(many=True, max_length=50, default=list)
+        handles = HandleInputSerializer(many=True, max_length=50, default=list)  # type: ignore[call-arg]  # many=True: a ListSerializer, which takes max_length
 
         class Meta:
             ref_name = "OutletCreate"
@@ -185,7 +186,7 @@ class OutletsApi(APIView):
         request=InputSerializer,
         responses={201: OutletSerializer, **ERRORS, **error_responses(413)},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedRequest) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
@@ -234,7 +235,7 @@ class OutletDetailApi(APIView):
         request=InputSerializer,
         responses={200: OutletSerializer, **WRITE_ERRORS},
     )
-    def patch(self, request: Request, outlet_id: int) -> Response:
+    def patch(self, request: AuthedRequest, outlet_id: int) -> Response:
         outlet = get_outlet_or_404(outlet_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -284,7 +285,7 @@ class OutletRatingsApi(APIView):
         request=InputSerializer,
         responses={201: RatingSerializer, **WRITE_ERRORS},
     )
-    def post(self, request: Request, outlet_id: int) -> Response:
+    def post(self, request: AuthedRequest, outlet_id: int) -> Response:
         outlet = get_outlet_or_404(outlet_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -311,7 +312,7 @@ class OutletDomainAddApi(APIView):
         request=InputSerializer,
         responses={201: OutletDomainSerializer, **WRITE_ERRORS},
     )
-    def post(self, request: Request, outlet_id: int) -> Response:
+    def post(self, request: AuthedRequest, outlet_id: int) -> Response:
         outlet = get_outlet_or_404(outlet_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -327,7 +328,7 @@ class OutletHandleAddApi(APIView):
         request=HandleInputSerializer,
         responses={201: OutletHandleSerializer, **WRITE_ERRORS},
     )
-    def post(self, request: Request, outlet_id: int) -> Response:
+    def post(self, request: AuthedRequest, outlet_id: int) -> Response:
         outlet = get_outlet_or_404(outlet_id)
         data = HandleInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

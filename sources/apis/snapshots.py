@@ -39,6 +39,7 @@ from config.api import (
     paginated,
     paginated_response,
 )
+from config.requests import AuthedRequest
 from sources.apis.sources import SourceSerializer, source_data
 from sources.archiving.policy import CaptureRetry
 from sources.archiving.services import (
@@ -101,7 +102,7 @@ class SnapshotSerializer(serializers.Serializer):
     """A capture of a source (or an uploaded document), without its text."""
 
     id = serializers.IntegerField()
-    source = serializers.IntegerField(source="source_id")
+    source = serializers.IntegerField(source="source_id")  # type: ignore[assignment]  # a field, not Field.source
     status = serializers.ChoiceField(
         choices=Snapshot.Status.choices,
         help_text="pending → fetching → archived, failed or blocked (an address we refuse).",
@@ -239,7 +240,7 @@ class SourceSnapshotsApi(APIView):
             **error_responses(404, not_found=SOURCE_NOT_FOUND),
         },
     )
-    def post(self, request: Request, source_id: int) -> Response:
+    def post(self, request: AuthedRequest, source_id: int) -> Response:
         source = visible_source_or_404(source_id=source_id, user=request.user)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -491,7 +492,7 @@ class SourceUploadApi(UploadApi):
             **error_responses(404, not_found=SOURCE_NOT_FOUND),
         },
     )
-    def post(self, request: Request, source_id: int) -> Response:
+    def post(self, request: AuthedRequest, source_id: int) -> Response:
         source = visible_source_or_404(source_id=source_id, user=request.user)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -503,7 +504,7 @@ class SourceUploadApi(UploadApi):
 
 
 class UploadedSourceSerializer(serializers.Serializer):
-    source = SourceSerializer()
+    source = SourceSerializer()  # type: ignore[assignment]  # a field, not Field.source
     snapshot = SnapshotDetailSerializer()
 
 
@@ -539,7 +540,7 @@ class SourceFromUploadApi(UploadApi):
         "together, or (a refused file, a refused field) neither is.",
         responses={201: UploadedSourceSerializer, **UPLOAD_ERRORS},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedRequest) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)

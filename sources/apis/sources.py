@@ -7,7 +7,7 @@ user may see both its ends. Writes go through the services, which check roles an
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -28,6 +28,7 @@ from config.api import (
     paginated,
     paginated_response,
 )
+from config.requests import AuthedRequest
 from sources.apis.outlets import OutletRefSerializer
 from sources.archiving.linkcheck import source_link_recheck
 from sources.filters import CitationFilter, SourceFilter
@@ -40,6 +41,9 @@ from sources.selectors import (
     visible_source_or_404,
 )
 from sources.services import citation_create, citation_delete, source_create, source_update
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 ERRORS = error_responses(400, 401, 403)
 CREATE_ERRORS = {**ERRORS, **error_responses(413)}
@@ -54,6 +58,15 @@ LIST_ERRORS = {**ERRORS, **error_responses(404, not_found="No such page.")}
 
 
 # --- Serializers -------------------------------------------------------------------------------
+
+
+class SourceDetails(TypedDict):
+    """What source_with_details annotates."""
+
+    outlet_grade: str | None
+    capture_id: int | None
+    capture_status: str | None
+    capture_error: str | None
 
 
 class CaptureSummarySerializer(serializers.Serializer):
@@ -108,14 +121,14 @@ class SourceSerializer(serializers.Serializer):
     link_health = LinkHealthSerializer(source="*")
 
     @extend_schema_field(OutletRefSerializer(allow_null=True))
-    def get_outlet(self, source: Source) -> dict[str, Any] | None:
+    def get_outlet(self, source: WithAnnotations[Source, SourceDetails]) -> dict[str, Any] | None:
         if source.outlet is None:
             return None
         outlet = source.outlet
         return {"id": outlet.pk, "name": outlet.name, "current_grade": source.outlet_grade}
 
     @extend_schema_field(CaptureSummarySerializer(allow_null=True))
-    def get_capture(self, source: Source) -> dict[str, Any] | None:
+    def get_capture(self, source: WithAnnotations[Source, SourceDetails]) -> dict[str, Any] | None:
         # Annotated by with_details; a source serialized without it shows none.
         if getattr(source, "capture_id", None) is None:
             return None
@@ -211,7 +224,7 @@ class SourcesApi(APIView):
         request=InputSerializer,
         responses={201: SourceSerializer, **CREATE_ERRORS},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedRequest) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         source = source_create(actor=request.user, **data.validated_data)
@@ -255,7 +268,7 @@ class SourceDetailApi(APIView):
         request=InputSerializer,
         responses={200: SourceSerializer, **SOURCE_WRITE_ERRORS},
     )
-    def patch(self, request: Request, source_id: int) -> Response:
+    def patch(self, request: AuthedRequest, source_id: int) -> Response:
         source = visible_source_or_404(source_id=source_id, user=request.user)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -270,7 +283,7 @@ class LinkCheckSerializer(serializers.Serializer):
     """One re-check of a source's URL."""
 
     id = serializers.IntegerField()
-    source = serializers.IntegerField(source="source_id")
+    source = serializers.IntegerField(source="source_id")  # type: ignore[assignment]  # a field, not Field.source
     url = serializers.CharField(help_text="The URL checked (the source's, at the time).")
     status = serializers.ChoiceField(
         choices=LinkCheck.Status.choices,
@@ -332,7 +345,7 @@ class SourceLinkChecksApi(APIView):
             **SOURCE_NOT_FOUND,
         },
     )
-    def post(self, request: Request, source_id: int) -> Response:
+    def post(self, request: AuthedRequest, source_id: int) -> Response:
         source = visible_source_or_404(source_id=source_id, user=request.user)
         self.InputSerializer(data=request.data).is_valid(raise_exception=True)
         check = source_link_recheck(source=source, actor=request.user)
@@ -374,7 +387,7 @@ class CitationsApi(APIView):
         request=InputSerializer,
         responses={201: CitationSerializer, **CREATE_ERRORS},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedRequest) -> Response:
         data = self.InputSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         citation = citation_create(actor=request.user, **data.validated_data)
@@ -397,7 +410,7 @@ class CitationDetailApi(APIView):
             ),
         },
     )
-    def delete(self, request: Request, citation_id: int) -> Response:
+    def delete(self, request: AuthedRequest, citation_id: int) -> Response:
         citation = citations_visible_to(user=request.user).filter(pk=citation_id).first()
         if citation is None:
             raise Http404

@@ -33,6 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import urllib3
@@ -98,9 +99,9 @@ class FetchPolicy:
     accept: str = "text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.8"
 
     @classmethod
-    def from_settings(cls, **overrides: object) -> FetchPolicy:
+    def from_settings(cls, **overrides: Any) -> FetchPolicy:
         resolver_path = settings.CLAIMTRAIL_FETCH_RESOLVER
-        values: dict[str, object] = {
+        values: dict[str, Any] = {
             "deadline": settings.CLAIMTRAIL_FETCH_DEADLINE,
             "connect_timeout": settings.CLAIMTRAIL_FETCH_CONNECT_TIMEOUT,
             "read_timeout": settings.CLAIMTRAIL_FETCH_READ_TIMEOUT,
@@ -112,7 +113,7 @@ class FetchPolicy:
             "ca_bundle": settings.CLAIMTRAIL_FETCH_CA_BUNDLE or None,
         }
         values.update(overrides)
-        return cls(**values)  # type: ignore[arg-type]
+        return cls(**values)
 
 
 @dataclass
@@ -390,11 +391,11 @@ class _Decoder:
         return b"".join(self.parts)
 
 
-def _human(size: int) -> str:
+def _human(size: float) -> str:
     for unit in ("bytes", "KiB", "MiB", "GiB"):
         if size < 1024 or unit == "GiB":
             return f"{size:g} {unit}" if unit == "bytes" else f"{size:.0f} {unit}"
-        size /= 1024  # type: ignore[assignment]
+        size /= 1024
     return str(size)
 
 
@@ -415,7 +416,7 @@ def _open_connection(
     target: _Target, address: IPAddress, policy: FetchPolicy, watchdog: _Watchdog
 ) -> HTTPConnection:
     timeout = max(min(policy.connect_timeout, watchdog.remaining()), 0.001)
-    common = {"port": target.port, "timeout": timeout}
+    common: dict[str, Any] = {"port": target.port, "timeout": timeout}
     connection: HTTPConnection
     if target.scheme == "https":
         is_literal = literal_address(target.host) is not None
@@ -426,10 +427,10 @@ def _open_connection(
             # The certificate is checked for, and SNI names, the host, not the address.
             server_hostname=None if is_literal else target.host,
             assert_hostname=target.host,
-            **common,  # type: ignore[arg-type]
+            **common,
         )
     else:
-        connection = HTTPConnection(str(address), **common)  # type: ignore[arg-type]
+        connection = HTTPConnection(str(address), **common)
     connection.connect()
     if connection.sock is None:
         raise FetchError("connect_failed", "Could not open a connection.", transient=True)

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
@@ -138,7 +138,7 @@ def source_link_check(*, source_id: int, policy: FetchPolicy | None = None) -> L
     return check
 
 
-def source_link_recheck(*, source: Source, actor: AbstractBaseUser) -> LinkCheck:
+def source_link_recheck(*, source: Source, actor: User) -> LinkCheck:
     """A fact-checker re-checks a source's link now (the API, the desk, the admin)."""
     require_role(actor, Role.FACT_CHECKER, action="Re-checking a source's link")
     source_visible_check(source=source, user=actor)

@@ -16,7 +16,7 @@ from functools import partial
 from typing import IO
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.db import transaction
@@ -64,7 +64,7 @@ def captures_waiting() -> int | None:
     try:
         with app.connection_for_write() as connection:
             connection.ensure_connection(max_retries=1)
-            declared = connection.default_channel.queue_declare(queue="captures", passive=True)
+            declared = connection.default_channel.queue_declare(queue="captures", passive=True)  # type: ignore[attr-defined]  # every transport's Channel has it
             return int(declared.message_count)
     except Exception:
         return None
@@ -77,7 +77,7 @@ def _enqueue_on_commit(snapshot: Snapshot) -> None:
 # --- Pending snapshots ----------------------------------------------------------------------------
 
 
-def snapshot_request(*, source: Source, actor: AbstractBaseUser | None = None) -> Snapshot:
+def snapshot_request(*, source: Source, actor: User | None = None) -> Snapshot:
     """A pending capture of the source's URL, or the one already waiting.
 
     Called inside the transaction that creates or changes the source, so the row and the source
@@ -100,7 +100,7 @@ def snapshot_request(*, source: Source, actor: AbstractBaseUser | None = None) -
     return snapshot
 
 
-def snapshot_recapture(*, source: Source, actor: AbstractBaseUser) -> Snapshot:
+def snapshot_recapture(*, source: Source, actor: User) -> Snapshot:
     """A fact-checker asks for a fresh capture of a source (the page may have changed)."""
     require_role(actor, Role.FACT_CHECKER, action="Capturing a source again")
     source_visible_check(source=source, user=actor)
@@ -444,9 +444,7 @@ def _hash_file(upload: IO[bytes]) -> tuple[str, int]:
 
 
 @transaction.atomic
-def snapshot_upload(
-    *, source: Source, upload: File, actor: AbstractBaseUser, filename: str = ""
-) -> Snapshot:
+def snapshot_upload(*, source: Source, upload: File, actor: User, filename: str = "") -> Snapshot:
     """Store an uploaded document (a PDF, a screenshot, a letter) as an archived snapshot."""
     require_role(actor, Role.VIEWER, action="Uploading a document")
     source_visible_check(source=source, user=actor)

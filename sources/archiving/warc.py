@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import io
 from collections.abc import Sequence
+from typing import Any, BinaryIO
 
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.utils import Digester
@@ -27,11 +28,13 @@ class _SHA256WARCWriter(WARCWriter):
     """SHA-256 digests, and each record its own gzip member at level 6 rather than warcio's
     fixed 9: on a 10 MiB page, 0.5 s less for a file 0.5% larger."""
 
+    gzip: bool  # WARCWriter's: whether records are compressed
+
     @staticmethod
     def _create_digester() -> Digester:
         return Digester("sha256")
 
-    def _write_warc_record(self, out, record):  # type: ignore[no-untyped-def]
+    def _write_warc_record(self, out: BinaryIO, record: Any) -> None:
         if not self.gzip:
             return super()._write_warc_record(out, record)
         buffer = io.BytesIO()

@@ -285,7 +285,7 @@ def desk(desks: Callable[..., Desk]) -> Desk:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     report = yield
     if report.when == "call":
-        item.rep_call = report  # type: ignore[attr-defined]
+        item.rep_call = report  # type: ignore[attr-defined]  # pytest's documented recipe
     return report
 
 

@@ -7,13 +7,14 @@ the services decide (roles, the workflow table, four eyes, duplicates).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.http import QueryDict
 
 from claims.models import Claim, ClaimRelation
 from config.api import MAX_ID
@@ -46,7 +47,7 @@ class ClaimVersionForm(forms.Form):
     def with_version(self, version: int) -> ClaimVersionForm:
         """The same input, now carrying ``version``: after a conflict the user sees the other
         change, and submitting again is a decision taken with it in view."""
-        data = self.data.copy()
+        data = cast("QueryDict | dict[str, Any]", self.data).copy()
         data["version"] = str(version)
         return type(self)(data, **self.extra)
 
@@ -91,7 +92,7 @@ class EvidenceAddForm(ClaimVersionForm):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())
         source_id, url = data.get("source"), (data.get("url") or "").strip()
         data["url"] = url
         data["source_obj"] = None
@@ -149,7 +150,7 @@ class AssignForm(ClaimVersionForm):
         self.people: dict[str, AbstractBaseUser] = {
             str(user.pk): user for user in self.extra["candidates"]
         }
-        self.fields["assignee"].choices = [
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = [
             (UNASSIGN, "Nobody (unassign)"),
             *((pk, user.get_username()) for pk, user in self.people.items()),
         ]

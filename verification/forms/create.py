@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -114,7 +114,7 @@ class ClaimCreateForm(DeskForm):
         return list(dict.fromkeys(names))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())
         data["new_claimant"] = collapse_whitespace(data.get("new_claimant") or "")
         if data.get("claimant") is not None and data["new_claimant"]:
             self.add_error(

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.contrib.auth.models import User as AuthUser
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
@@ -222,7 +223,7 @@ class CitationAddForm(DeskForm):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())
         target = (data.get("target") or "").strip()
         data["new_kind"] = data.get("new_kind") or Source.Kind.ARTICLE
         data["cited"] = None
@@ -267,7 +268,7 @@ class GrantForm(DeskForm):
 
     id_prefix = "grant"
 
-    grantee = forms.ModelChoiceField(
+    grantee: forms.ModelChoiceField[AuthUser] = forms.ModelChoiceField(
         queryset=None,  # set per form: active newsroom members below editor
         label="Colleague",
         empty_label="Choose a colleague",

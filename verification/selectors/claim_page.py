@@ -63,7 +63,7 @@ def evidence_rows(*, claim: Claim, user: User) -> list[Evidence]:
         "-rated_at", "-pk"
     )
     snapshots = Snapshot.objects.filter(source=OuterRef("source")).order_by("-created_at", "-pk")
-    rows = list(
+    rows: list[Any] = list(
         claim_evidence(claim=claim, user=user).annotate(
             outlet_grade=Subquery(latest_grade.values("grade")[:1]),
             latest_snapshot_id=Subquery(snapshots.values("pk")[:1]),

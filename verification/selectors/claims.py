@@ -3,7 +3,8 @@ is ``sources.selectors.source_access``, applied to every evidence row read here.
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as AuthUser
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
@@ -12,7 +13,7 @@ from sources.models import Outlet, Source
 from sources.selectors import source_access
 from verification.models import Evidence, Publication, StatusChange
 
-User = AbstractBaseUser | AnonymousUser
+User = AuthUser | AnonymousUser
 
 
 def claim_evidence(*, claim: Claim, user: User | None) -> QuerySet[Evidence]:

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
+from config.requests import AuthedHttpRequest
 from config.roles import Role, has_role, require_role
 from sources.models import Outlet, ReliabilityRating
 from sources.selectors import (
@@ -81,7 +82,7 @@ def _page(
     context: dict[str, Any] = {
         "nav": "outlets",
         "outlet": outlet,
-        "grade_label": grade_label(outlet.current_grade),
+        "grade_label": grade_label(getattr(outlet, "current_grade", None)),
         "ratings": outlet_ratings(outlet),
         "sources": _sources(request, outlet),
         "claims": _claims(request, outlet),
@@ -100,7 +101,7 @@ def _reliability(
     """The grade section alone, for htmx."""
     context = {
         "outlet": outlet,
-        "grade_label": grade_label(outlet.current_grade),
+        "grade_label": grade_label(getattr(outlet, "current_grade", None)),
         "ratings": outlet_ratings(outlet),
         "rating_form": RatingForm(),
         **overrides,
@@ -133,7 +134,7 @@ def outlet_detail(request: HttpRequest, outlet_id: int) -> HttpResponse:
 
 @newsroom_required()
 @require_POST
-def outlet_rate_view(request: HttpRequest, outlet_id: int) -> HttpResponse:
+def outlet_rate_view(request: AuthedHttpRequest, outlet_id: int) -> HttpResponse:
     outlet = outlet_or_404(outlet_id)
     # Refused before the form is read, like the service would refuse it after.
     require_role(request.user, Role.EDITOR, action="Rating an outlet")
@@ -155,7 +156,7 @@ def outlet_rate_view(request: HttpRequest, outlet_id: int) -> HttpResponse:
 
 
 @newsroom_required()
-def outlet_edit(request: HttpRequest, outlet_id: int) -> HttpResponse:
+def outlet_edit(request: AuthedHttpRequest, outlet_id: int) -> HttpResponse:
     outlet = outlet_or_404(outlet_id)
     if not has_role(request.user, Role.FACT_CHECKER):
         # The page is for the role that may use it; outlet_update refuses a forged POST too.
@@ -178,7 +179,7 @@ def outlet_edit(request: HttpRequest, outlet_id: int) -> HttpResponse:
 
 @newsroom_required()
 @require_POST
-def outlet_domain_add_view(request: HttpRequest, outlet_id: int) -> HttpResponse:
+def outlet_domain_add_view(request: AuthedHttpRequest, outlet_id: int) -> HttpResponse:
     outlet = outlet_or_404(outlet_id)
     require_role(request.user, Role.FACT_CHECKER, action="Adding a domain to an outlet")
     form = DomainAddForm(request.POST)
@@ -195,7 +196,7 @@ def outlet_domain_add_view(request: HttpRequest, outlet_id: int) -> HttpResponse
 
 @newsroom_required()
 @require_POST
-def outlet_handle_add_view(request: HttpRequest, outlet_id: int) -> HttpResponse:
+def outlet_handle_add_view(request: AuthedHttpRequest, outlet_id: int) -> HttpResponse:
     outlet = outlet_or_404(outlet_id)
     require_role(request.user, Role.FACT_CHECKER, action="Adding a handle to an outlet")
     form = HandleAddForm(request.POST)

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
+from config.requests import AuthedHttpRequest
 from config.roles import Role, has_role, require_role
 from sources.archiving.linkcheck import source_link_check
 from sources.archiving.services import snapshot_recapture, snapshot_upload
@@ -222,7 +223,7 @@ def source_detail(request: HttpRequest, source_id: int) -> HttpResponse:
 
 @newsroom_required()
 @require_POST
-def source_capture(request: HttpRequest, source_id: int) -> HttpResponse:
+def source_capture(request: AuthedHttpRequest, source_id: int) -> HttpResponse:
     source = visible_source_or_404(source_id=source_id, user=request.user)
     require_role(request.user, Role.FACT_CHECKER, action="Capturing a source again")
     try:
@@ -264,7 +265,7 @@ def source_check_link(request: HttpRequest, source_id: int) -> HttpResponse:
 
 @newsroom_required()
 @require_POST
-def source_citation_add(request: HttpRequest, source_id: int) -> HttpResponse:
+def source_citation_add(request: AuthedHttpRequest, source_id: int) -> HttpResponse:
     source = visible_source_or_404(source_id=source_id, user=request.user)
     # The form is only shown to fact-checkers; a forged one is refused before it searches.
     require_role(request.user, Role.FACT_CHECKER, action="Recording a citation")
@@ -312,7 +313,7 @@ def source_citation_candidates(request: HttpRequest, source_id: int) -> HttpResp
 @newsroom_required()
 @upload_guard
 @require_POST
-def source_upload(request: HttpRequest, source_id: int) -> HttpResponse:
+def source_upload(request: AuthedHttpRequest, source_id: int) -> HttpResponse:
     source = visible_source_or_404(source_id=source_id, user=request.user)
     form = UploadForm(request.POST, request.FILES)
     if form.is_valid():
@@ -330,7 +331,7 @@ def source_upload(request: HttpRequest, source_id: int) -> HttpResponse:
 
 
 @newsroom_required()
-def source_edit(request: HttpRequest, source_id: int) -> HttpResponse:
+def source_edit(request: AuthedHttpRequest, source_id: int) -> HttpResponse:
     source = visible_source_or_404(source_id=source_id, user=request.user)
     if not may_edit_source(request.user, source):
         raise PermissionDenied("Editing someone else's source needs the fact-checker role.")
@@ -361,7 +362,7 @@ def source_edit(request: HttpRequest, source_id: int) -> HttpResponse:
 
 @newsroom_required(Role.EDITOR)
 @require_POST
-def source_grant_add(request: HttpRequest, source_id: int) -> HttpResponse:
+def source_grant_add(request: AuthedHttpRequest, source_id: int) -> HttpResponse:
     source = visible_source_or_404(source_id=source_id, user=request.user)
     form = GrantForm(request.POST)
     if form.is_valid():
@@ -383,7 +384,7 @@ def source_grant_add(request: HttpRequest, source_id: int) -> HttpResponse:
 
 @newsroom_required(Role.EDITOR)
 @require_POST
-def source_grant_end(request: HttpRequest, source_id: int, grant_id: int) -> HttpResponse:
+def source_grant_end(request: AuthedHttpRequest, source_id: int, grant_id: int) -> HttpResponse:
     source = visible_source_or_404(source_id=source_id, user=request.user)
     grant = SourceGrant.objects.filter(pk=grant_id, source=source).first()
     if grant is None:

@@ -27,7 +27,7 @@ def _python_flagged_networks() -> list[str]:
     """The ranges ``ipaddress`` itself calls private, reserved, link-local, site-local or
     multicast (its tables are private attributes: read defensively, but never silently empty)."""
     found = []
-    for constants in (ipaddress._IPv4Constants, ipaddress._IPv6Constants):  # type: ignore[attr-defined]
+    for constants in (ipaddress._IPv4Constants, ipaddress._IPv6Constants):  # type: ignore[attr-defined]  # private, not in typeshed
         for name in (
             "_private_networks",
             "_reserved_network",

@@ -96,7 +96,7 @@ def _python_flagged_networks() -> list[str]:
     never silently empty)."""
     listed = {ipaddress.ip_network(network) for network, _ in DENIED_NETWORKS}
     found: list[str] = []
-    for constants in (ipaddress._IPv4Constants, ipaddress._IPv6Constants):  # type: ignore[attr-defined]
+    for constants in (ipaddress._IPv4Constants, ipaddress._IPv6Constants):  # type: ignore[attr-defined]  # private, not in typeshed
         for name in (
             "_private_networks",
             "_reserved_network",

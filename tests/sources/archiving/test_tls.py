@@ -41,7 +41,7 @@ def tls_server(ca: trustme.CA, tmp_path) -> Iterator[tuple[int, list[str | None]
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("news.example").configure_cert(context)
     seen: list[str | None] = []
-    context.sni_callback = lambda sock, name, ctx: seen.append(name)  # type: ignore[assignment]
+    context.sni_callback = lambda sock, name, ctx: seen.append(name)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Hello)
     server.socket = context.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
