@@ -37,13 +37,13 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def _counted(self) -> int:
-        rows = self.object_list
+        rows: Any = self.object_list
         if hasattr(rows, "count") and hasattr(rows, "query"):
             return int(rows[: self.cap + 1].count())
         return len(rows)
 
     @cached_property
-    def count(self) -> int:  # type: ignore[override]  # a cached_property, as Django's is
+    def count(self) -> int:
         return min(self._counted, self.cap)
 
     @property
@@ -51,7 +51,7 @@ class CappedPaginator(Paginator):
         return self._counted > self.cap
 
     @cached_property
-    def num_pages(self) -> int:  # type: ignore[override]  # as count
+    def num_pages(self) -> int:
         if self.capped:
             return ceil(self.cap / self.per_page)  # at least; the page itself says if more
         return super().num_pages

@@ -114,7 +114,7 @@ def source_access(user: User | None) -> SourceAccess:
     elif role >= Role.EDITOR:
         access = SourceAccess(everything=True)
     else:
-        ids = _sensitive_visible_ids(user.pk)
+        ids = _sensitive_visible_ids(user.pk or 0)
         access = SourceAccess(sensitive_ids=ids, user_id=user.pk)
     # AnonymousUser is a plain object too; caching on it is harmless (it never gains access).
     setattr(user, _CACHE_ATTRIBUTE, access)

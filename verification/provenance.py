@@ -528,7 +528,7 @@ def _shared(
         if outlet is None:
             continue
         if key == "outlet":
-            group = ("outlet", outlet.pk)
+            group: tuple[str, int | str] = ("outlet", outlet.pk)
             labels.setdefault(group, outlet.name)
         elif key == "owner" and outlet.owner:
             group = ("owner", outlet.owner.casefold())

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
@@ -81,7 +81,7 @@ def _evidence_snapshot(claim: Claim) -> list[dict[str, Any]]:
 def claim_status_change(
     *,
     claim: Claim,
-    actor: AbstractBaseUser,
+    actor: User,
     to_status: str,
     rationale: str,
     expected_version: int,
@@ -141,8 +141,8 @@ def claim_status_change(
 def claim_assign(
     *,
     claim: Claim,
-    actor: AbstractBaseUser,
-    assignee: AbstractBaseUser | None,
+    actor: User,
+    assignee: User | None,
     expected_version: int,
 ) -> Claim:
     """Assign a claim to a fact-checker (or nobody). An editor assigning someone else grants them
@@ -174,7 +174,7 @@ def claim_assign(
     return claim
 
 
-def claim_assignment_grant(*, claim: Claim, actor: AbstractBaseUser) -> int:
+def claim_assignment_grant(*, claim: Claim, actor: User) -> int:
     """An editor's assignment lets the assignee see the sensitive sources the claim rests on now
     (sources added later need the editor to assign again, or a grant on the source). How many
     grants were made. Assigning yourself, or a fact-checker's assignment, grants nothing."""
@@ -209,7 +209,7 @@ def _renamed(exc: ValidationError, names: Mapping[str, str]) -> ValidationError:
 
 def claim_log(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     text: str,
     kind: str = Claim.Kind.FACT,
     claimant: Claimant | None = None,
@@ -309,9 +309,7 @@ def _check_translation(evidence: Evidence) -> None:
         )
 
 
-def _check_via(
-    *, source: Source, via: Iterable[Citation], actor: AbstractBaseUser
-) -> list[Citation]:
+def _check_via(*, source: Source, via: Iterable[Citation], actor: User) -> list[Citation]:
     """``via`` must be citations made by the evidence's own source, to sources the actor sees."""
     citations = list(via)
     for citation in citations:
@@ -356,7 +354,7 @@ def _flag_if_verdict(claim: Claim, update_fields: set[str]) -> None:
 def evidence_add(
     *,
     claim: Claim,
-    actor: AbstractBaseUser,
+    actor: User,
     source: Source,
     stance: str,
     expected_version: int,
@@ -399,7 +397,7 @@ def evidence_add(
     return evidence
 
 
-def _evidence_for_write(*, evidence_id: int, actor: AbstractBaseUser) -> Evidence:
+def _evidence_for_write(*, evidence_id: int, actor: User) -> Evidence:
     """The evidence row as it is now, if it still exists and the actor may see its source.
 
     Evidence from a sensitive source the actor may not see is answered like a missing row, so
@@ -415,7 +413,7 @@ def _evidence_for_write(*, evidence_id: int, actor: AbstractBaseUser) -> Evidenc
 
 @transaction.atomic
 def evidence_update(
-    *, evidence: Evidence, actor: AbstractBaseUser, expected_version: int, **changes: Any
+    *, evidence: Evidence, actor: User, expected_version: int, **changes: Any
 ) -> Evidence:
     require_role(actor, Role.FACT_CHECKER, action="Editing evidence")
     reject_unknown_fields(changes, EVIDENCE_EDITABLE_FIELDS)
@@ -439,7 +437,7 @@ def evidence_update(
 
 
 @transaction.atomic
-def evidence_delete(*, evidence: Evidence, actor: AbstractBaseUser, expected_version: int) -> None:
+def evidence_delete(*, evidence: Evidence, actor: User, expected_version: int) -> None:
     """Remove evidence. The audit rows keep what it was at the moments that mattered."""
     require_role(actor, Role.FACT_CHECKER, action="Removing evidence")
     claim = claim_lock_for_write(claim_id=evidence.claim_id, expected_version=expected_version)
@@ -453,7 +451,7 @@ def evidence_delete(*, evidence: Evidence, actor: AbstractBaseUser, expected_ver
 
 
 def verdict_publish_check(
-    *, claim: Claim, actor: AbstractBaseUser, history: Sequence[StatusChange] | None = None
+    *, claim: Claim, actor: User, history: Sequence[StatusChange] | None = None
 ) -> StatusChange:
     """Whether ``actor`` may publish the claim's verdict now; the status change that set it.
 
@@ -514,7 +512,7 @@ def verdict_publish_check(
 def verdict_publish(
     *,
     claim: Claim,
-    actor: AbstractBaseUser,
+    actor: User,
     public_summary: str,
     expected_version: int,
     reason: str = "",
@@ -554,7 +552,7 @@ def verdict_publish(
 
 @transaction.atomic
 def verdict_unpublish(
-    *, claim: Claim, actor: AbstractBaseUser, reason: str, expected_version: int
+    *, claim: Claim, actor: User, reason: str, expected_version: int
 ) -> Publication:
     """Withdraw the published verdict; API clients then see none. The withdrawal is recorded."""
     require_role(actor, Role.EDITOR, action="Unpublishing a verdict")

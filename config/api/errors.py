@@ -131,7 +131,7 @@ class ErrorSerializer(serializers.Serializer):
 
     code = serializers.CharField(help_text="Machine-readable: invalid, not_found, stale_version…")
     message = serializers.CharField(help_text="For people.")
-    fields = serializers.DictField(
+    fields = serializers.DictField(  # type: ignore[assignment]  # a field, not Serializer.fields
         child=FieldErrorSerializer(many=True),
         required=False,
         help_text="Validation errors per field (400 only).",
@@ -152,7 +152,7 @@ def handler400(request: Any, exception: Exception | None = None) -> Any:
     from django.views.defaults import bad_request
 
     if not _is_api(request):
-        return bad_request(request, exception)
+        return bad_request(request, exception or Exception("Bad request"))
     if isinstance(exception, RequestDataTooBig):
         error = body_too_large()
         return JsonResponse(error_body("too_large", str(error.detail)), status=413)

@@ -18,7 +18,7 @@ class StrictFilterSet(django_filters.FilterSet):
     """A FilterSet that refuses what it does not know instead of silently ignoring it."""
 
     def is_valid(self) -> bool:
-        unknown = sorted(set(self.data) - set(self.filters) - PAGINATION_PARAMS)
+        unknown = sorted(set(self.data or ()) - set(self.filters) - PAGINATION_PARAMS)
         for name in unknown:
             self.errors.setdefault(name, []).append(
                 "Unknown filter. Known filters: " + ", ".join(sorted(self.filters)) + "."
@@ -27,11 +27,13 @@ class StrictFilterSet(django_filters.FilterSet):
         # claim, which is not what whoever sent it meant. Refused like any malformed value.
         # One message for it, in place of whatever the field made of "" (if anything).
         empty = sorted(
-            name for name in set(self.data) & set(self.filters) if _has_empty_value(self.data, name)
+            name
+            for name in set(self.data or ()) & set(self.filters)
+            if _has_empty_value(self.data, name)
         )
         valid = super().is_valid()
         for name in empty:
-            self.errors[name] = self.form.error_class(
+            self.errors[name] = self.form.error_class(  # type: ignore[assignment]  # a list
                 ["This filter needs a value; leave it out to not filter."]
             )
         return valid and not unknown and not empty
@@ -57,7 +59,7 @@ def apply_filters(
 class IdFilter(django_filters.NumberFilter):
     """A row id: a whole number (``1.5`` or ``1e3`` is a 400, not a silent match on 1)."""
 
-    field_class = forms.IntegerField
+    field_class = forms.IntegerField  # type: ignore[assignment]  # the stubs say only DecimalField
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", 1)
@@ -68,7 +70,7 @@ class IdFilter(django_filters.NumberFilter):
 class _StrictBooleanField(forms.NullBooleanField):
     widget = forms.TextInput  # NullBooleanSelect would turn an unknown value into None
 
-    def to_python(self, value: Any) -> bool | None:
+    def to_python(self, value: Any) -> bool | None:  # type: ignore[override]  # as NullBooleanField's
         if isinstance(value, bool):
             return value
         if value in (None, ""):

@@ -22,7 +22,7 @@ class Pagination(PageNumberPagination):
 
     def get_paginated_response(self, data: Any) -> Response:
         response = super().get_paginated_response(data)
-        paginator = self.page.paginator
+        paginator = self.page.paginator if self.page is not None else None
         response.data["count_capped"] = bool(getattr(paginator, "capped", False))
         return response
 
@@ -55,6 +55,6 @@ def paginated_response(
 ) -> Response:
     """One page of ``rows`` serialized, in Pagination's envelope."""
     paginator = Pagination()
-    page = paginator.paginate_queryset(rows, request, view=view)
+    page: list[Any] | None = paginator.paginate_queryset(rows, request, view=view)
     data = serializer_class(page, many=True, context=context or {}).data
     return paginator.get_paginated_response(data)

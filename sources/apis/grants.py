@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import error_responses
+from config.api import StrictCharField, error_responses
 from config.requests import AuthedRequest
 from config.roles import Role, require_role
 from sources.models import SourceGrant
@@ -72,7 +72,7 @@ class SourceGrantsApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         grantee = serializers.IntegerField(min_value=1, help_text="The user id to grant access.")
-        reason = serializers.CharField(max_length=2000, help_text="Why they need to see it.")
+        reason = StrictCharField(max_length=2000, help_text="Why they need to see it.")
 
         class Meta:
             ref_name = "SourceGrantCreate"
@@ -113,7 +113,7 @@ class SourceGrantRevokeApi(APIView):
     """POST: end a grant (editors). It stays on record, with who ended it, when and why."""
 
     class InputSerializer(serializers.Serializer):
-        reason = serializers.CharField(max_length=2000, help_text="Why access ends.")
+        reason = StrictCharField(max_length=2000, help_text="Why access ends.")
 
         class Meta:
             ref_name = "SourceGrantRevoke"

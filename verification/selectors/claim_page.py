@@ -247,9 +247,10 @@ class ClaimPage:
     transitions: list[tuple[str, str]]
 
 
-def evidence_sources(rows: list[Evidence]) -> list[EvidenceSource]:
-    """Each source the rows cite, once, in the order of its first row."""
-    cited: dict[int, list[Evidence]] = {}
+def evidence_sources(rows: list[Any]) -> list[EvidenceSource]:
+    """Each source the rows cite, once, in the order of its first row (rows are Evidence with
+    the attributes ``claim_page`` added: outlet grade, latest and archived snapshot)."""
+    cited: dict[int, list[Any]] = {}
     for row in rows:
         cited.setdefault(row.source_id, []).append(row)
     return [

@@ -14,15 +14,17 @@ from dataclasses import fields
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.models import User as AuthUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from claims.models import Claim
 from claims.services import StaleVersionError, claim_relation_create
+from config.requests import AuthedHttpRequest
 from config.roles import Role, has_role
 from sources.canonical import social_handle
 from sources.models import Source
@@ -43,7 +45,6 @@ from verification.forms.common import add_service_errors, as_id
 from verification.provenance_svg import provenance_picture
 from verification.selectors import (
     ClaimPage,
-    User,
     claim_chains,
     claim_page,
     claim_suggestions,
@@ -68,7 +69,7 @@ PARTIAL = "verification/claim/_page.html"
 # --- The page ----------------------------------------------------------------------------------
 
 
-def _forms(request: HttpRequest, claim: Claim, given: dict[str, ClaimVersionForm]) -> dict:
+def _forms(request: AuthedHttpRequest, claim: Claim, given: dict[str, ClaimVersionForm]) -> dict:
     """Each form of the page: the one just submitted (with its input and errors), the others
     fresh, carrying the claim's version as it is now. Only those the user may use."""
     user = request.user
@@ -89,7 +90,7 @@ def _forms(request: HttpRequest, claim: Claim, given: dict[str, ClaimVersionForm
     return forms
 
 
-def _picked_source(request: HttpRequest, form: EvidenceAddForm | None) -> Source | None:
+def _picked_source(request: AuthedHttpRequest, form: EvidenceAddForm | None) -> Source | None:
     """The source the evidence form had picked, to show it picked again after an error."""
     if form is None or not form.is_bound:
         return None
@@ -107,7 +108,7 @@ def _picked_claim(form: RelateForm | None) -> Claim | None:
 
 
 def _render_claim(
-    request: HttpRequest,
+    request: AuthedHttpRequest,
     claim_id: int,
     *,
     given: dict[str, ClaimVersionForm] | None = None,
@@ -156,7 +157,7 @@ def _render_claim(
     return render_page(request, PAGE, context, partial=PARTIAL, status=status)
 
 
-def _publish_refusal(page: ClaimPage, user: User) -> str:
+def _publish_refusal(page: ClaimPage, user: AuthUser) -> str:
     """Why ``verdict_publish`` would refuse this editor now ("" if it would not): shown instead of
     the form. The service asks the same check again when the form is sent."""
     try:
@@ -176,7 +177,7 @@ def _with_picked(results: list[Any], picked: Any) -> list[Any]:
 
 @newsroom_required()
 @require_GET
-def claim_detail(request: HttpRequest, claim_id: int) -> HttpResponse:
+def claim_detail(request: AuthedHttpRequest, claim_id: int) -> HttpResponse:
     return _render_claim(request, claim_id)
 
 
@@ -186,7 +187,7 @@ CHAINS_LISTED = 2000  # pages of chains stop here: the provenance API has the wh
 
 @newsroom_required()
 @require_GET
-def claim_chains_list(request: HttpRequest, claim_id: int) -> HttpResponse:
+def claim_chains_list(request: AuthedHttpRequest, claim_id: int) -> HttpResponse:
     """Every citation chain of the claim in words, a page at a time (the claim page lists the
     first ones)."""
     try:
@@ -216,7 +217,7 @@ def claim_chains_list(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 @newsroom_required(Role.FACT_CHECKER)
 @require_GET
-def source_picker(request: HttpRequest, claim_id: int) -> HttpResponse:
+def source_picker(request: AuthedHttpRequest, claim_id: int) -> HttpResponse:
     claim = _claim_or_404(claim_id)
     query = request.GET.get("source_q", "").strip()[:200]
     results = list(source_suggestions(user=request.user, query=query)) if query else []
@@ -229,7 +230,7 @@ def source_picker(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 @newsroom_required(Role.FACT_CHECKER)
 @require_GET
-def claim_picker(request: HttpRequest, claim_id: int) -> HttpResponse:
+def claim_picker(request: AuthedHttpRequest, claim_id: int) -> HttpResponse:
     claim = _claim_or_404(claim_id)
     query = request.GET.get("claim_q", "").strip()[:200]
     results = list(claim_suggestions(claim=claim, query=query)) if query else []
@@ -251,7 +252,7 @@ def _claim_or_404(claim_id: int) -> Claim:
 
 
 def _act(
-    request: HttpRequest,
+    request: AuthedHttpRequest,
     claim_id: int,
     *,
     name: str,
@@ -301,7 +302,7 @@ def _act(
 
 @newsroom_required(Role.FACT_CHECKER)
 @require_POST
-def claim_status(request: HttpRequest, claim_id: int) -> HttpResponse:
+def claim_status(request: AuthedHttpRequest, claim_id: int) -> HttpResponse:
     def write(claim: Claim, data: dict[str, Any]) -> str:
         change = claim_status_change(
             claim=claim,
@@ -322,7 +323,7 @@ def claim_status(request: HttpRequest, claim_id: int) -> HttpResponse:
     )
 
 
-def _new_source(*, user: User, url: str, kind: str, title: str) -> Source:
+def _new_source(*, user: AuthUser, url: str, kind: str, title: str) -> Source:
     """A new source for a page not recorded yet. Runs inside the caller's transaction, so a
     refused evidence write leaves no source."""
     if not kind:
@@ -333,7 +334,7 @@ def _new_source(*, user: User, url: str, kind: str, title: str) -> Source:
 
 @newsroom_required(Role.FACT_CHECKER)
 @require_POST
-def claim_evidence_add(request: HttpRequest, claim_id: int) -> HttpResponse:
+def claim_evidence_add(request: AuthedHttpRequest, claim_id: int) -> HttpResponse:
     form = EvidenceAddForm(request.POST, user=request.user)
 
     def write(claim: Claim, data: dict[str, Any]) -> str:
@@ -363,7 +364,7 @@ def claim_evidence_add(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 @newsroom_required(Role.FACT_CHECKER)
 @require_POST
-def claim_relate(request: HttpRequest, claim_id: int) -> HttpResponse:
+def claim_relate(request: AuthedHttpRequest, claim_id: int) -> HttpResponse:
     def write(claim: Claim, data: dict[str, Any]) -> str:
         # A relation does not change the claim (no version bump), but the form was filled in
         # looking at one version of it: a claim that moved on is a conflict like any other.
@@ -390,7 +391,7 @@ def claim_relate(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 @newsroom_required(Role.FACT_CHECKER)
 @require_POST
-def claim_assignment(request: HttpRequest, claim_id: int) -> HttpResponse:
+def claim_assignment(request: AuthedHttpRequest, claim_id: int) -> HttpResponse:
     def write(claim: Claim, data: dict[str, Any]) -> str:
         assignee = data["assignee"]
         claim_assign(
@@ -404,7 +405,7 @@ def claim_assignment(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 @newsroom_required(Role.EDITOR)
 @require_POST
-def claim_publish(request: HttpRequest, claim_id: int) -> HttpResponse:
+def claim_publish(request: AuthedHttpRequest, claim_id: int) -> HttpResponse:
     def write(claim: Claim, data: dict[str, Any]) -> str:
         publication = verdict_publish(
             claim=claim,
@@ -427,7 +428,7 @@ def claim_publish(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 @newsroom_required(Role.EDITOR)
 @require_POST
-def claim_unpublish(request: HttpRequest, claim_id: int) -> HttpResponse:
+def claim_unpublish(request: AuthedHttpRequest, claim_id: int) -> HttpResponse:
     def write(claim: Claim, data: dict[str, Any]) -> str:
         verdict_unpublish(
             claim=claim, actor=request.user, reason=data["reason"], expected_version=data["version"]

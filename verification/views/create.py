@@ -8,9 +8,10 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
+from config.requests import AuthedHttpRequest
 from sources.archiving.services import snapshot_upload
 from sources.services import source_create, source_url_resolve
 from verification.forms.common import add_service_errors
@@ -32,7 +33,7 @@ def _duplicate_of(exc: ValidationError) -> int | None:
 
 
 @newsroom_required()
-def claim_new(request: HttpRequest) -> HttpResponse:
+def claim_new(request: AuthedHttpRequest) -> HttpResponse:
     form = ClaimCreateForm(request.POST or None)
     duplicate_of = None
     if request.method == "POST" and form.is_valid():
@@ -75,7 +76,7 @@ def _status(form: Any) -> int:
 
 @newsroom_required()
 @upload_guard
-def source_new(request: HttpRequest) -> HttpResponse:
+def source_new(request: AuthedHttpRequest) -> HttpResponse:
     form = SourceCreateForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data.get("file")
