@@ -31,9 +31,14 @@ class CappedPage(Page):
 
 
 class CappedPaginator(Paginator):
-    def __init__(self, *args: Any, cap: int | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, cap: int | None = None, known_count: int | None = None, **kwargs: Any
+    ) -> None:
+        """``known_count``: an exact count the caller has already (no COUNT query then)."""
         super().__init__(*args, **kwargs)
         self.cap = settings.CLAIMTRAIL_COUNT_CAP if cap is None else cap
+        if known_count is not None:
+            self.__dict__["_counted"] = known_count  # the cached_property's value
 
     @cached_property
     def _counted(self) -> int:

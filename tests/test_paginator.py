@@ -67,3 +67,22 @@ def test_the_api_says_when_the_count_is_capped(settings, claims, editor):
 
     assert body["count"] == 3 and body["count_capped"] is True
     assert body["next"] is None and body["previous"] is not None and len(body["results"]) == 1
+
+
+def test_status_counts_stop_one_past_the_cap_in_one_query(claims, django_assert_num_queries):
+    from verification.selectors import claim_status_counts
+
+    with django_assert_num_queries(1):
+        counts = claim_status_counts(claims=Claim.objects.all(), cap=3)
+
+    assert counts[Claim.Status.UNVERIFIED] == 4  # 7 unverified: "more than 3"
+    assert counts[Claim.Status.VERIFIED] == 0 and set(counts) == set(Claim.Status.values)
+
+
+def test_the_queue_says_more_than_the_cap(settings, client, claims, viewer):
+    settings.CLAIMTRAIL_COUNT_CAP = 3
+    client.force_login(viewer)
+
+    body = client.get("/queue/").content.decode()
+
+    assert "3+" in body and "More than 3 claims, page 1" in body

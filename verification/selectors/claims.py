@@ -3,8 +3,12 @@ is ``sources.selectors.source_access``, applied to every evidence row read here.
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.models import User as AuthUser
+from django.db import connections
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
@@ -80,13 +84,24 @@ def claim_detail(*, claim_id: int, user: User | None) -> Claim:
     return claim_list(user=user).get(pk=claim_id)
 
 
-def claim_status_counts(*, claims: QuerySet[Claim]) -> dict[str, int]:
-    """How many of ``claims`` are in each status (every status listed, zeros too), counted in one
-    aggregate query: the queue's counts per status."""
-    counts = dict.fromkeys(Claim.Status.values, 0)
-    rows = claims.order_by().values_list("status").annotate(n=Count("pk"))
-    counts.update(dict(rows))
-    return counts
+def claim_status_counts(*, claims: QuerySet[Claim], cap: int | None = None) -> dict[str, int]:
+    """How many of ``claims`` are in each status (every status listed, zeros too): the queue's
+    counts per status. Each is counted up to ``cap`` + 1 (``CLAIMTRAIL_COUNT_CAP``), so a count
+    above ``cap`` means "more than cap": a GROUP BY over a million claims took 270-410 ms, one
+    LIMITed index range scan per status takes a few. One query for all of them."""
+    cap = settings.CLAIMTRAIL_COUNT_CAP if cap is None else cap
+    statuses = list(Claim.Status.values)
+    parts: list[str] = []
+    params: list[Any] = []
+    for i, status in enumerate(statuses):
+        limited = claims.filter(status=status).order_by().values("pk")[: cap + 1]
+        sql, sql_params = limited.query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS by_status_{i})")  # noqa: S608 - ours
+        params.extend(sql_params)
+    with connections[claims.db].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    return dict(zip(statuses, (int(n) for n in row), strict=True))
 
 
 def source_evidence(*, source: Source) -> QuerySet[Evidence]:

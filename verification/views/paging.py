@@ -6,9 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import QuerySet
 from django.http import HttpRequest
+
+from config.paginator import CappedPaginator
 
 
 @dataclass(frozen=True)
@@ -28,10 +30,9 @@ def paginate(
 ) -> PageLinks:
     """One page of ``rows`` (an out-of-range or malformed number gives the nearest page) and the
     links to its neighbours, as ``?...`` query strings with every other parameter kept. A
-    ``count`` already known saves the paginator its COUNT query."""
-    paginator = Paginator(rows, per_page)
-    if count is not None:
-        paginator.count = count  # a cached_property: this value is used instead
+    ``count`` already known (and exact) saves the paginator its COUNT query; without one it
+    counts up to ``CLAIMTRAIL_COUNT_CAP`` (config.paginator)."""
+    paginator = CappedPaginator(rows, per_page, known_count=count)
     page = paginator.get_page(request.GET.get(param))
 
     def link(number: int | None) -> str:

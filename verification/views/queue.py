@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -76,19 +77,31 @@ def queue(request: HttpRequest) -> HttpResponse:
             status=400,
         )
     every_status = _filtered(form, Claim.objects.all(), request, with_status=False)
-    counts = claim_status_counts(claims=every_status)  # type: ignore[arg-type]  # its filters passed above
+    cap = settings.CLAIMTRAIL_COUNT_CAP
+    # its filters passed above, so it is a QuerySet, not None
+    counts = claim_status_counts(claims=every_status, cap=cap)  # type: ignore[arg-type]
     status = form.cleaned_data.get("status")
-    # The counts per status already say how many claims match: no second COUNT for the pages.
+    # The counts per status already say how many claims match: no second COUNT for the pages,
+    # unless one passed the cap (then the paginator counts, capped too).
+    capped = any(n > cap for n in counts.values())
     matching = counts[status] if status else sum(counts.values())
-    links = paginate(request, claims.order_by(*form.ordering), per_page=PAGE_SIZE, count=matching)
+    exact = counts[status] <= cap if status else not capped
+    links = paginate(
+        request,
+        claims.order_by(*form.ordering),
+        per_page=PAGE_SIZE,
+        count=matching if exact else None,
+    )
     with_verdict_labels(links.page)
     cleaned = form.cleaned_data
     context.update(
         page=links.page,
         links=links,
         claims=links.page.object_list,
-        status_counts=[(value, label, counts[value]) for value, label in Claim.Status.choices],
-        total=sum(counts.values()),
+        status_counts=[
+            (value, label, _shown(counts[value], cap)) for value, label in Claim.Status.choices
+        ],
+        total=_shown(sum(counts.values()), cap) if not capped else f"more than {cap:,}",
         current_status=status or "",
         current_view=_current_view(cleaned),
         sort_label=SORTS[cleaned.get("sort") or DEFAULT_SORT][0],
@@ -99,6 +112,10 @@ def queue(request: HttpRequest) -> HttpResponse:
         context,
         partial="verification/partials/queue_panel.html",
     )
+
+
+def _shown(count: int, cap: int) -> str:
+    return f"{cap:,}+" if count > cap else f"{count:,}"
 
 
 def with_verdict_labels(claims: Iterable[Any]) -> None:
