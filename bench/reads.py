@@ -28,6 +28,7 @@ fetched through the same connection, no ORM, no visibility rule, no counts.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import time
@@ -410,6 +411,7 @@ def run(marker: dict[str, Any], with_explain: bool) -> None:
         Cell("page200", "desk claim page, 200 evidence rows", [f"/claims/{big}/"], api=False),
     ]
     began = time.perf_counter()
+    load_before = os.getloadavg()[0]
     print("measuring (first request per role and page):", flush=True)
     for cell in cells:
         measure(cell, clients, log=lambda line: print(line, flush=True))
@@ -429,6 +431,8 @@ def run(marker: dict[str, Any], with_explain: bool) -> None:
         "roles taking turns; API: knox token; desk: session",
         f"  list/queue cycle pages 1-{LIST_PAGES}; detail cycles {len(detail)} claims; the "
         f"5-row page cycles {len(small)} claims; measured in {time.perf_counter() - began:.0f} s",
+        f"  load average (1 min) on this {os.cpu_count()}-core box: {load_before:.1f} before, "
+        f"{os.getloadavg()[0]:.1f} after (other engineers' tests share it)",
     ]
     lines = report(cells, baselines, header)
     print("\n".join(lines), flush=True)
