@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "sources.apps.SourcesConfig",
     "claims.apps.ClaimsConfig",
     "verification.apps.VerificationConfig",
+    "demo.apps.DemoConfig",
 ]
 
 MIDDLEWARE = [

@@ -13,7 +13,6 @@ api_v1 = [
     path("", include("sources.urls")),
     path("", include("claims.urls")),
     path("", include("verification.urls")),
-    path("", include("verification.source_urls")),
 ]
 
 urlpatterns = [

@@ -1,12 +1,7 @@
-"""Admin for outlets, their domains, handles and reliability ratings; and the Source and Citation
-admins, which verification.admin registers.
-
-Why there: who may see a sensitive source is verification's rule (editors, whoever logged it,
-and the fact-checkers of a claim resting on it: verification.selectors.source_visibility_q),
-and this app may not import verification. A second, sources-only rule here would drift from the
-one the rest of the product uses, so these two admins take the rule from the subclass
-verification.admin registers (``visible_sources_q``).
-"""
+"""Admin for outlets, their domains, handles and ratings, sources, citations, snapshots, link
+checks and access grants. Who may see a sensitive source is ``sources.selectors``' rule, the same
+one every other read uses; grants are read-only here (editors grant and revoke in the desk or the
+API, where the reason is asked for)."""
 
 from __future__ import annotations
 
@@ -16,6 +11,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.html import format_html_join
 
 from config.admin import (
@@ -29,7 +25,7 @@ from config.admin import (
     ServiceTabularInline,
 )
 from config.roles import Role, has_role
-from sources.archiving.services import CaptureRetry, snapshot_capture, snapshot_recapture
+from sources.archiving.services import snapshot_recapture, snapshots_capture_now
 from sources.models import (
     Citation,
     LinkCheck,
@@ -37,9 +33,12 @@ from sources.models import (
     OutletDomain,
     OutletHandle,
     ReliabilityRating,
+    RestrictedSourceAttempt,
     Snapshot,
     Source,
+    SourceGrant,
 )
+from sources.selectors import source_visibility_q
 from sources.services import (
     OUTLET_FIELDS,
     SOURCE_FIELDS,
@@ -254,15 +253,14 @@ class ReliabilityRatingAdmin(ServiceAdmin):
     fields = ("outlet", "grade", "rationale", "external_reference", "rated_by", "rated_at")
 
 
-# --- Sources and citations (registered by verification.admin) ---------------------------------
+# --- Sources and citations ---------------------------------------------------------------------
 
 
 class SensitiveSourcesHidden:
-    """Admins that show sources only to those who may see them; ``visible_sources_q`` is the
-    rule, supplied by verification.admin."""
+    """Admins that show sources only to those who may see them."""
 
-    def visible_sources_q(self, request: HttpRequest) -> Q:
-        raise NotImplementedError("verification.admin supplies who may see which source.")
+    def visible_sources_q(self, request: HttpRequest, prefix: str = "") -> Q:
+        return source_visibility_q(request.user, prefix=prefix)
 
     def visible_sources(self, request: HttpRequest) -> QuerySet[Source]:
         return Source.objects.filter(self.visible_sources_q(request))
@@ -274,10 +272,10 @@ class SensitiveSourcesHidden:
 class SnapshotLinks:
     """Links to a snapshot's WARC, text view and uploaded file. The API serves them: it checks
     who may see the source and sends captured bytes only as downloads or plain text, never as a
-    page of ours. ``snapshot_url`` is supplied by verification.admin, where those endpoints live."""
+    page of ours; a signed-in admin user's session is enough for it."""
 
     def snapshot_url(self, snapshot: Snapshot, view: str) -> str:
-        raise NotImplementedError("verification.admin supplies the snapshot URLs.")
+        return reverse(f"sources:snapshot-{view}", args=[snapshot.pk])
 
     @admin.display(description="archive")
     def links(self, snapshot: Snapshot) -> str:
@@ -301,14 +299,9 @@ class SnapshotLinks:
 
 def _capture_pending(snapshots: QuerySet[Snapshot]) -> Counter[str]:
     """Run the pending captures among ``snapshots``; how many ended in each status."""
-    outcomes: Counter[str] = Counter()
     pending = snapshots.filter(status=Snapshot.Status.PENDING).exclude(form=Snapshot.Form.UPLOAD)
-    for snapshot_id in list(pending.order_by("created_at", "pk").values_list("pk", flat=True)):
-        try:
-            outcomes[snapshot_capture(snapshot_id=snapshot_id).status] += 1
-        except CaptureRetry as retry:
-            outcomes[retry.snapshot.status] += 1
-    return outcomes
+    ids = list(pending.order_by("created_at", "pk").values_list("pk", flat=True))
+    return Counter(snapshot.status for snapshot in snapshots_capture_now(ids))
 
 
 class CapturePermission:
@@ -340,6 +333,7 @@ SNAPSHOT_FIELDS = (
 )  # fmt: skip
 
 
+@admin.register(Snapshot)
 class SnapshotAdmin(SnapshotLinks, CapturePermission, SensitiveSourcesHidden, ReadOnlyAdmin):
     """Captures are written by the capture services only; here they are listed, shown and run.
     A snapshot of a source the user may not see does not exist for them."""
@@ -354,8 +348,7 @@ class SnapshotAdmin(SnapshotLinks, CapturePermission, SensitiveSourcesHidden, Re
     actions = ["run_pending_captures"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Snapshot]:
-        visible = self.visible_sources(request).values("pk")
-        return super().get_queryset(request).filter(source__in=visible)
+        return super().get_queryset(request).filter(self.visible_sources_q(request, "source__"))
 
     @admin.display(description="text")
     def text_preview(self, snapshot: Snapshot) -> str:
@@ -403,6 +396,7 @@ class LinkCheckInline(ReadOnlyTabularInline):
         return super().get_queryset(request).order_by("-checked_at", "-pk")
 
 
+@admin.register(LinkCheck)
 class LinkCheckAdmin(SensitiveSourcesHidden, ReadOnlyAdmin):
     """The history of re-checks of cited URLs, written by the link-check job only."""
 
@@ -415,8 +409,7 @@ class LinkCheckAdmin(SensitiveSourcesHidden, ReadOnlyAdmin):
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[LinkCheck]:
-        visible = self.visible_sources(request).values("pk")
-        return super().get_queryset(request).filter(source__in=visible)
+        return super().get_queryset(request).filter(self.visible_sources_q(request, "source__"))
 
 
 # --- Sources ---------------------------------------------------------------------------------
@@ -426,6 +419,7 @@ SOURCE_MAIN_FIELDS = ("kind", "title", ("url", "canonical_url"), "outlet", "auth
 SOURCING_FIELDS = ("language", "sourcing", "summary", "is_sensitive")
 
 
+@admin.register(Source)
 class SourceAdmin(CapturePermission, SensitiveSourcesHidden, ServiceAdmin):
     """Hidden sources are not listed, not found by URL (the admin says it does not exist) and
     not offered by autocomplete, which searches this admin's queryset."""
@@ -453,13 +447,12 @@ class SourceAdmin(CapturePermission, SensitiveSourcesHidden, ServiceAdmin):
     )
 
     actions = ["capture_again"]
-    snapshot_inline: type[SnapshotInline] = SnapshotInline
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Source]:
         return super().get_queryset(request).filter(self.visible_sources_q(request))
 
     def get_inlines(self, request: HttpRequest, obj: Any) -> list[Any]:
-        return [] if obj is None else [self.snapshot_inline, LinkCheckInline]
+        return [] if obj is None else [SnapshotInline, LinkCheckInline]
 
     @admin.action(description="Capture the selected sources again", permissions=["capture"])
     def capture_again(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
@@ -479,6 +472,7 @@ class SourceAdmin(CapturePermission, SensitiveSourcesHidden, ServiceAdmin):
             )
 
 
+@admin.register(Citation)
 class CitationAdmin(SensitiveSourcesHidden, ServiceAdmin):
     """Citations are recorded and removed, not edited (no service edits one). A citation shows
     only when the user may see both its sources."""
@@ -496,8 +490,12 @@ class CitationAdmin(SensitiveSourcesHidden, ServiceAdmin):
     fields = ("citing", "kind", "cited", "note", "created_by", "created_at")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Citation]:
-        visible = self.visible_sources(request)
-        return super().get_queryset(request).filter(citing__in=visible, cited__in=visible)
+        return (
+            super()
+            .get_queryset(request)
+            .filter(self.visible_sources_q(request, "citing__"))
+            .filter(self.visible_sources_q(request, "cited__"))
+        )
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name in ("citing", "cited"):
@@ -506,3 +504,46 @@ class CitationAdmin(SensitiveSourcesHidden, ServiceAdmin):
 
     def delete_service(self, request: HttpRequest, obj: Citation) -> None:
         citation_delete(citation=obj, actor=request.user)
+
+
+# --- Access grants ---------------------------------------------------------------------------
+
+
+@admin.register(SourceGrant)
+class SourceGrantAdmin(ReadOnlyAdmin):
+    """The record of who could see which sensitive source (editors only): granted and revoked in
+    the desk or the API, where a reason is required."""
+
+    list_display = ("source", "grantee", "claim_id", "granted_by", "granted_at", "revoked_at")
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    list_select_related = ("source", "grantee", "granted_by")
+    search_fields = ("grantee__username", "source__title", "source__url", "reason")
+    date_hierarchy = "granted_at"
+    fields = (
+        "source", "grantee", "claim_id", "reason", "granted_by", "granted_at",
+        "revoked_at", "revoked_by", "revoke_reason",
+    )  # fmt: skip
+    readonly_fields = fields
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return has_role(request.user, Role.EDITOR)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return has_role(request.user, Role.EDITOR)
+
+
+@admin.register(RestrictedSourceAttempt)
+class RestrictedSourceAttemptAdmin(ReadOnlyAdmin):
+    """Someone without access submitted a sensitive source's URL (editors only)."""
+
+    list_display = ("source", "attempted_by", "url", "created_at")
+    list_select_related = ("source", "attempted_by")
+    date_hierarchy = "created_at"
+    fields = ("source", "attempted_by", "url", "created_at")
+    readonly_fields = fields
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return has_role(request.user, Role.EDITOR)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return has_role(request.user, Role.EDITOR)

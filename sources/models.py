@@ -11,6 +11,7 @@ from django.core.validators import DomainNameValidator
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
 from django.dispatch import receiver
+from django.utils import timezone
 from django.utils.functional import LazyObject, empty
 
 from config.append_only import AppendOnlyError, AppendOnlyModel
@@ -280,8 +281,9 @@ class Source(models.Model):
     is_sensitive = models.BooleanField(
         "sensitive",
         default=False,
-        help_text="Confidential informant, images of prisoners or the dead: editors and the "
-        "claim's fact-checkers only; never shown to API clients or in exports.",
+        help_text="Confidential informant, images of prisoners or the dead: seen by editors, by "
+        "whoever logged it and by those an editor granted access; never by API clients or in "
+        "public exports.",
     )
     # The URL's health at its last re-check (LinkCheck has the history); blank: never checked.
     link_status = models.CharField(
@@ -315,6 +317,12 @@ class Source(models.Model):
                 condition=(Q(url="") & Q(canonical_url__isnull=True))
                 | (~Q(url="") & Q(canonical_url__isnull=False)),
                 name="source_url_canonical_together",
+            ),
+        ]
+        indexes = [
+            # Who logged which sensitive source: part of a non-editor's access, read per request.
+            models.Index(
+                fields=["created_by"], condition=Q(is_sensitive=True), name="source_sensitive_by"
             ),
         ]
 
@@ -543,3 +551,101 @@ class LinkCheck(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.url}: {self.status} at {self.checked_at:%Y-%m-%d %H:%M}"
+
+
+# --- Access to sensitive sources ---------------------------------------------------------------
+
+
+class SourceGrantQuerySet(models.QuerySet["SourceGrant"]):
+    def active(self) -> SourceGrantQuerySet:
+        return self.filter(revoked_at__isnull=True)
+
+
+class SourceGrant(models.Model):
+    """An editor's grant to one person of access to one sensitive source, until revoked.
+
+    A grant made by assigning someone to a claim carries that claim's id: one row per sensitive
+    source the claim rests on, all revoked together when an editor unassigns them. ``claim_id`` is
+    a plain integer because ``sources`` knows nothing of claims; ``verification`` writes it.
+    Rows are never deleted: revoked ones are the record of who could see what, and when.
+    """
+
+    grantee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="source_grants"
+    )
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="grants")
+    claim_id = models.PositiveBigIntegerField(
+        null=True,
+        blank=True,
+        help_text="Set when the grant came with an editor assigning the grantee to this claim.",
+    )
+    reason = models.TextField(
+        max_length=2000, validators=[bounded(2000), reject_blank, *TEXT_VALIDATORS]
+    )
+    # Empty only for grants carried over from the access rule before grants existed.
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    granted_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    revoke_reason = models.TextField(
+        blank=True, max_length=2000, validators=[bounded(2000), *TEXT_VALIDATORS]
+    )
+
+    objects = SourceGrantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-granted_at", "-pk"]
+        indexes = [
+            # The per-request read: which sources does this person hold an active grant on?
+            models.Index(
+                fields=["grantee", "source"],
+                condition=Q(revoked_at__isnull=True),
+                name="sourcegrant_active",
+            ),
+            models.Index(fields=["claim_id", "grantee"], name="sourcegrant_claim"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grantee", "source"],
+                condition=Q(revoked_at__isnull=True, claim_id__isnull=True),
+                name="sourcegrant_one_active_direct",
+            ),
+            models.UniqueConstraint(
+                fields=["grantee", "source", "claim_id"],
+                condition=Q(revoked_at__isnull=True, claim_id__isnull=False),
+                name="sourcegrant_one_active_per_claim",
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | Q(revoked_by__isnull=False),
+                name="sourcegrant_revocation_has_actor",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Grant #{self.pk}: user #{self.grantee_id} on source #{self.source_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class RestrictedSourceAttempt(models.Model):
+    """Someone who may not see a sensitive source submitted its URL. They were told only that the
+    address cannot be added; editors see these on the source page."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="restricted_attempts")
+    attempted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    url = models.CharField("URL", max_length=2000, help_text="As submitted.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"User #{self.attempted_by_id} tried source #{self.source_id}"

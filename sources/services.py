@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from config.roles import Role, has_role, require_role
+from config.roles import Role, has_role, require_role, user_role
 from config.validation import reject_unknown_fields
 from sources.archiving.services import snapshot_request
 from sources.canonical import (
@@ -22,7 +24,22 @@ from sources.canonical import (
     registrable_domain,
     social_handle,
 )
-from sources.models import Citation, Outlet, OutletDomain, OutletHandle, ReliabilityRating, Source
+from sources.models import (
+    Citation,
+    Outlet,
+    OutletDomain,
+    OutletHandle,
+    ReliabilityRating,
+    RestrictedSourceAttempt,
+    Source,
+    SourceGrant,
+)
+from sources.selectors import (
+    source_access_forget,
+    source_is_visible_to,
+    source_visible_by_url,
+    source_visible_check,
+)
 
 OUTLET_FIELDS = ("name", "kind", "country", "affiliation", "owner", "party_to", "description")
 SOURCE_FIELDS = (
@@ -216,21 +233,64 @@ def canonical_url_for(url: str) -> str:
     return canonical
 
 
-def _check_not_duplicate(canonical_url: str, *, exclude_pk: int | None = None) -> None:
+RESTRICTED_MESSAGE = "This address cannot be added. An editor has been told."
+
+
+def _duplicate(clash: Source) -> ValidationError:
+    return ValidationError(
+        {
+            "url": ValidationError(
+                "This page is already recorded as source #%(id)s.",
+                code="duplicate",
+                params={"id": clash.pk},
+            )
+        }
+    )
+
+
+def _restricted() -> ValidationError:
+    # Says nothing of the source: not its id, not that it is sensitive.
+    return ValidationError({"url": ValidationError(RESTRICTED_MESSAGE, code="restricted")})
+
+
+def _check_not_duplicate(
+    canonical_url: str, *, actor: AbstractBaseUser, exclude_pk: int | None = None
+) -> None:
     clash = Source.objects.filter(canonical_url=canonical_url).exclude(pk=exclude_pk).first()
-    if clash is not None:
-        raise ValidationError(
-            {
-                "url": ValidationError(
-                    "This page is already recorded as source #%(id)s.",
-                    code="duplicate",
-                    params={"id": clash.pk},
-                )
-            }
-        )
+    if clash is None:
+        return
+    if not source_is_visible_to(source=clash, user=actor):
+        raise _restricted()
+    raise _duplicate(clash)
 
 
-@transaction.atomic
+def source_url_resolve(*, actor: AbstractBaseUser, url: str) -> Source | None:
+    """The source already recorded for ``url`` (any spelling), if the actor may see it; None if
+    the page is not recorded. A page recorded as a sensitive source the actor may not see is
+    refused with ``restricted``, and the attempt is recorded for editors.
+
+    Call it outside any transaction of your own: the record of the attempt must outlive the
+    refusal. ``source_create`` and ``source_update`` call it first for the same reason.
+    """
+    canonical = canonical_url_for(url)
+    source, restricted = source_visible_by_url(canonical_url=canonical, user=actor)
+    if restricted:
+        hidden = Source.objects.get(canonical_url=canonical)
+        with transaction.atomic():
+            RestrictedSourceAttempt.objects.create(
+                source=hidden, attempted_by=actor, url=url.strip()[:2000]
+            )
+        raise _restricted()
+    return source
+
+
+def _validated_url(source: Source) -> str:
+    """The source's URL checked as a field, then its canonical form."""
+    # Field validation first, so a javascript: URL is refused before we parse it.
+    source.clean_fields(exclude=[f.name for f in Source._meta.fields if f.name != "url"])
+    return canonical_url_for(source.url)
+
+
 def source_create(
     *,
     actor: AbstractBaseUser,
@@ -245,7 +305,11 @@ def source_create(
     summary: str = "",
     is_sensitive: bool = False,
 ) -> Source:
-    """Log a source. A URL is canonicalized and attached to its outlet (created if none owns it)."""
+    """Log a source. A URL is canonicalized and attached to its outlet (created if none owns it).
+
+    A page already recorded is refused with ``duplicate`` naming it, or, if it is a sensitive
+    source the actor may not see, with ``restricted`` naming nothing (``source_url_resolve``).
+    """
     require_role(actor, Role.VIEWER, action="Logging a source")
     source = Source(
         kind=kind,
@@ -261,31 +325,43 @@ def source_create(
         outlet=outlet,
     )
     if source.url:
-        # Field validation first, so a javascript: URL is refused before we parse it.
-        source.clean_fields(exclude=[f.name for f in Source._meta.fields if f.name != "url"])
-        source.canonical_url = canonical_url_for(source.url)
-        _check_not_duplicate(source.canonical_url)
-    source.full_clean()
+        source.canonical_url = _validated_url(source)
+        recorded = source_url_resolve(actor=actor, url=source.url)
+        if recorded is not None:
+            raise _duplicate(recorded)
+    return _source_save_new(source=source, actor=actor)
+
+
+@transaction.atomic
+def _source_save_new(*, source: Source, actor: AbstractBaseUser) -> Source:
+    # The unique canonical URL is checked by the database, not by full_clean: a concurrent
+    # create of the same page would otherwise surface as a message naming the constraint.
+    source.full_clean(validate_constraints=False)
+    source.validate_constraints(exclude={"canonical_url"})
     if source.url and source.outlet is None:
         # Outlets are listed to everyone: a sensitive source (an informant's site or channel) must
         # not create one that names it. It joins an outlet that already owns the URL, if any.
         source.outlet = outlet_for_url(
-            canonical_url=source.canonical_url, create=not source.is_sensitive
+            canonical_url=source.canonical_url or "", create=not source.is_sensitive
         )
-    try:
-        with transaction.atomic():
-            source.save()
-    except IntegrityError:
-        # Lost a race with a concurrent create of the same page.
-        _check_not_duplicate(source.canonical_url or "")
-        raise
+    _save_unique_url(source, actor=actor)
     if source.url:
         # In the same transaction: the source never exists without its capture job.
         snapshot_request(source=source, actor=actor)
     return source
 
 
-@transaction.atomic
+def _save_unique_url(source: Source, *, actor: AbstractBaseUser, **save: Any) -> None:
+    try:
+        with transaction.atomic():
+            source.save(**save)
+    except IntegrityError:
+        # Lost a race with a concurrent create of the same page: answer as if we had seen it.
+        if source.canonical_url:
+            _check_not_duplicate(source.canonical_url, actor=actor, exclude_pk=source.pk)
+        raise
+
+
 def source_update(*, source: Source, actor: AbstractBaseUser, **changes: Any) -> Source:
     """Edit a source. Its creator or a fact-checker may; only an editor may lift 'sensitive'."""
     reject_unknown_fields(changes, SOURCE_FIELDS)
@@ -293,6 +369,17 @@ def source_update(*, source: Source, actor: AbstractBaseUser, **changes: Any) ->
         require_role(actor, Role.FACT_CHECKER, action="Editing someone else's source")
     else:
         require_role(actor, Role.VIEWER, action="Editing a source")
+    source_visible_check(source=source, user=actor)
+    new_url = changes.get("url")
+    if isinstance(new_url, str) and new_url.strip():
+        recorded = source_url_resolve(actor=actor, url=new_url)
+        if recorded is not None and recorded.pk != source.pk:
+            raise _duplicate(recorded)
+    return _source_update(source=source, actor=actor, changes=changes)
+
+
+@transaction.atomic
+def _source_update(*, source: Source, actor: AbstractBaseUser, changes: dict[str, Any]) -> Source:
     source = Source.objects.select_for_update().get(pk=source.pk)
     was_sensitive = source.is_sensitive
     for field, value in changes.items():
@@ -300,9 +387,8 @@ def source_update(*, source: Source, actor: AbstractBaseUser, **changes: Any) ->
     update_fields = [*changes, "updated_at"]
     if "url" in changes:
         if source.url:
-            source.clean_fields(exclude=[f.name for f in Source._meta.fields if f.name != "url"])
-            source.canonical_url = canonical_url_for(source.url)
-            _check_not_duplicate(source.canonical_url, exclude_pk=source.pk)
+            source.canonical_url = _validated_url(source)
+            _check_not_duplicate(source.canonical_url, actor=actor, exclude_pk=source.pk)
             if "outlet" not in changes:
                 source.outlet = outlet_for_url(
                     canonical_url=source.canonical_url, create=not source.is_sensitive
@@ -311,11 +397,12 @@ def source_update(*, source: Source, actor: AbstractBaseUser, **changes: Any) ->
         else:
             source.canonical_url = None
         update_fields.append("canonical_url")
-    source.full_clean()
+    source.full_clean(validate_constraints=False)
+    source.validate_constraints(exclude={"canonical_url"})
     # After full_clean, so that 0 or "false" count as lifting the mark as much as False does.
     if was_sensitive and not source.is_sensitive:
         require_role(actor, Role.EDITOR, action="Lifting the sensitive mark")
-    source.save(update_fields=sorted(set(update_fields)))
+    _save_unique_url(source, actor=actor, update_fields=sorted(set(update_fields)))
     if "url" in changes and source.url:
         snapshot_request(source=source, actor=actor)
     return source
@@ -335,6 +422,8 @@ def citation_create(
 ) -> Citation:
     """Record that ``citing`` quotes / cites / republishes / relies on ``cited``."""
     require_role(actor, Role.FACT_CHECKER, action="Recording a citation")
+    source_visible_check(source=citing, user=actor, field="citing")
+    source_visible_check(source=cited, user=actor, field="cited")
     if citing.pk == cited.pk:
         raise ValidationError(
             {"cited": ValidationError("A source cannot cite itself.", code="self_citation")}
@@ -352,8 +441,136 @@ def citation_create(
 @transaction.atomic
 def citation_delete(*, citation: Citation, actor: AbstractBaseUser) -> None:
     require_role(actor, Role.FACT_CHECKER, action="Removing a citation")
+    source_visible_check(source=citation.citing, user=actor, field="citing")
+    source_visible_check(source=citation.cited, user=actor, field="cited")
     citation.delete()
 
 
 def can_see_all_sensitive(user: AbstractBaseUser) -> bool:
     return has_role(user, Role.EDITOR)
+
+
+# --- Access to sensitive sources -------------------------------------------------------------
+
+
+def _check_grantee(grantee: AbstractBaseUser) -> None:
+    role = user_role(grantee)
+    if role is None:
+        raise ValidationError(
+            {"grantee": ValidationError("This person has no newsroom role.", code="no_role")}
+        )
+    if role >= Role.EDITOR:
+        raise ValidationError(
+            {"grantee": ValidationError("Editors see every source already.", code="editor")}
+        )
+
+
+def _check_reason(reason: str, field: str = "reason") -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise ValidationError({field: ValidationError("Say why.", code="required")})
+    return text
+
+
+@transaction.atomic
+def source_grant_create(
+    *, actor: AbstractBaseUser, grantee: AbstractBaseUser, source: Source, reason: str
+) -> SourceGrant:
+    """An editor lets one person see one sensitive source, from now until revoked."""
+    require_role(actor, Role.EDITOR, action="Granting access to a sensitive source")
+    reason = _check_reason(reason)
+    _check_grantee(grantee)
+    source = Source.objects.select_for_update().get(pk=source.pk)
+    if not source.is_sensitive:
+        raise ValidationError(
+            {
+                "source": ValidationError(
+                    "This source is not sensitive: everyone in the newsroom sees it.",
+                    code="not_sensitive",
+                )
+            }
+        )
+    if source.created_by_id == grantee.pk:
+        raise ValidationError(
+            {"grantee": ValidationError("They logged this source and see it.", code="creator")}
+        )
+    active = SourceGrant.objects.active().filter(grantee=grantee, source=source)
+    if active.filter(claim_id__isnull=True).exists():
+        raise ValidationError(
+            {"grantee": ValidationError("They hold a grant on this source.", code="duplicate")}
+        )
+    grant = SourceGrant(grantee=grantee, source=source, reason=reason, granted_by=actor)
+    grant.full_clean()
+    grant.save()
+    source_access_forget(grantee)
+    return grant
+
+
+@transaction.atomic
+def source_grant_revoke(*, actor: AbstractBaseUser, grant: SourceGrant, reason: str) -> SourceGrant:
+    """An editor ends a grant; it stays on record with who ended it, when and why."""
+    require_role(actor, Role.EDITOR, action="Revoking access to a sensitive source")
+    reason = _check_reason(reason)
+    grant = SourceGrant.objects.select_for_update().select_related("grantee").get(pk=grant.pk)
+    if grant.revoked_at is not None:
+        raise ValidationError(
+            {"grant": ValidationError("This grant was revoked already.", code="revoked")}
+        )
+    grant.revoked_at = timezone.now()
+    grant.revoked_by = actor
+    grant.revoke_reason = reason
+    grant.full_clean()
+    grant.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+    source_access_forget(grant.grantee)
+    return grant
+
+
+def source_grants_for_claim(
+    *,
+    actor: AbstractBaseUser,
+    grantee: AbstractBaseUser,
+    claim_id: int,
+    source_ids: Iterable[int],
+    reason: str,
+) -> list[SourceGrant]:
+    """An editor's assignment of ``grantee`` to a claim lets them see its sensitive sources:
+    one grant per sensitive source among ``source_ids`` that they do not see already. Runs in
+    the caller's transaction (``verification``'s assignment)."""
+    require_role(actor, Role.EDITOR, action="Granting access with an assignment")
+    if user_role(grantee) is None or has_role(grantee, Role.EDITOR):
+        return []
+    held = set(
+        SourceGrant.objects.active()
+        .filter(grantee=grantee, claim_id=claim_id)
+        .values_list("source_id", flat=True)
+    )
+    sensitive = (
+        Source.objects.filter(pk__in=set(source_ids), is_sensitive=True)
+        .exclude(created_by=grantee)
+        .exclude(pk__in=held)
+        .order_by("pk")
+    )
+    grants = [
+        SourceGrant(
+            grantee=grantee, source=source, claim_id=claim_id, reason=reason, granted_by=actor
+        )
+        for source in sensitive
+    ]
+    for grant in grants:
+        grant.full_clean(validate_constraints=False)
+    SourceGrant.objects.bulk_create(grants)
+    source_access_forget(grantee)
+    return grants
+
+
+def source_grants_end_for_claim(
+    *, actor: AbstractBaseUser, grantee_id: int, claim_id: int, reason: str
+) -> int:
+    """End every active grant that came with ``grantee``'s assignment to a claim; how many."""
+    require_role(actor, Role.VIEWER, action="Ending an assignment's access")
+    ended = (
+        SourceGrant.objects.active()
+        .filter(grantee_id=grantee_id, claim_id=claim_id)
+        .update(revoked_at=timezone.now(), revoked_by=actor, revoke_reason=reason[:2000])
+    )
+    return ended

@@ -11,7 +11,6 @@ import logging
 from celery import shared_task
 from celery.exceptions import Retry, SoftTimeLimitExceeded
 from django.conf import settings
-from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
@@ -25,9 +24,10 @@ logger = logging.getLogger(__name__)
     max_retries=None,  # the service counts attempts on the row and fails it after the last
 )
 def snapshot_capture(self, snapshot_id: int) -> str:  # type: ignore[no-untyped-def]
-    """Capture one snapshot. A transient failure (timeout, 503, DNS hiccup, the soft time limit)
-    comes back after an exponential, jittered backoff the service chose; anything else is final."""
-    from sources.archiving.services import CaptureRetry, snapshot_abandon
+    """Capture one snapshot; idempotent (a finished row is left alone). A transient failure comes
+    back after the backoff ``sources.archiving.policy`` chose; anything else is final."""
+    from sources.archiving.policy import CaptureRetry, retry_countdown
+    from sources.archiving.services import snapshot_abandon
     from sources.archiving.services import snapshot_capture as capture
     from sources.models import Snapshot
 
@@ -47,10 +47,8 @@ def snapshot_capture(self, snapshot_id: int) -> str:  # type: ignore[no-untyped-
         # (without one, only the sweeper would bring it back, a minute after it was due).
         if waiting is None or waiting.status != Snapshot.Status.PENDING:
             return "time_limit"
-    due = waiting.retry_at or timezone.now()
-    countdown = max((due - timezone.now()).total_seconds(), 0.0)
     try:
-        raise self.retry(countdown=countdown)
+        raise self.retry(countdown=retry_countdown(waiting))
     except Retry:
         raise
     except Exception:

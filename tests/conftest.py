@@ -81,6 +81,19 @@ def outsider(db) -> User:
 
 
 @pytest.fixture
+def hidden(editor):
+    """A sensitive source (an informant) an editor logged: on no claim, granted to nobody."""
+    from tests.factories import SourceFactory
+
+    return SourceFactory(
+        is_sensitive=True,
+        created_by=editor,
+        title="Informant",
+        url="https://informant.example/leak",
+    )
+
+
+@pytest.fixture
 def users_by_role(viewer, fact_checker, editor, outsider) -> dict[str, User]:
     return {
         "outsider": outsider,

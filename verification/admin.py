@@ -1,6 +1,5 @@
 """Admin for claims (with their evidence, status workflow, publications and provenance),
-evidence, the status history and publications; and the registration of sources.admin's Source
-and Citation admins with verification's rule for who may see a sensitive source.
+evidence, the status history and publications. Sources and their admins are ``sources.admin``'s.
 
 Every write goes through a service while the form validates (config.admin explains why), with
 the version of the claim the user saw, so two people editing one claim get a refusal instead of
@@ -36,11 +35,11 @@ from config.admin import (
     ServiceTabularInline,
 )
 from config.roles import Role, has_role
-from sources import admin as sources_admin
-from sources.models import Citation, LinkCheck, Snapshot, Source
+from sources.models import Citation, Source
+from sources.selectors import source_visibility_q
 from verification.models import Evidence, Publication, StatusChange
 from verification.provenance import claim_provenance
-from verification.selectors import claim_published, source_visibility_q
+from verification.selectors import claim_published
 from verification.services import (
     EVIDENCE_EDITABLE_FIELDS,
     claim_assign,
@@ -550,7 +549,9 @@ class ClaimAdmin(ServiceAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Claim]:
         # Counted over the evidence the user may see: a count must not reveal a hidden source.
         counted = (
-            Evidence.objects.filter(claim=OuterRef("pk"), source__in=_visible_sources(request))
+            Evidence.objects.filter(
+                source_visibility_q(request.user, prefix="source__"), claim=OuterRef("pk")
+            )
             .order_by()
             .values("claim")
             .annotate(n=Count("pk"))
@@ -666,44 +667,3 @@ class PublicationAdmin(ServiceAdmin):
         "claim", "action", "verdict", "status_change", "public_summary", "reason", "actor",
         "created_at",
     )  # fmt: skip
-
-
-# --- Sources and citations, with who may see a sensitive source --------------------------------
-
-
-class VerificationVisibility:
-    def visible_sources_q(self, request: HttpRequest) -> Q:
-        return source_visibility_q(request.user)
-
-
-class SnapshotApiLinks:
-    """A snapshot's WARC, text and file as the API serves them (verification.snapshot_apis):
-    it checks who may see the source and sends the bytes with safe headers; a signed-in admin
-    user's session is enough for it."""
-
-    def snapshot_url(self, snapshot: Snapshot, view: str) -> str:
-        return reverse(f"verification_sources:snapshot-{view}", args=[snapshot.pk])
-
-
-class SnapshotInline(SnapshotApiLinks, sources_admin.SnapshotInline):
-    pass
-
-
-@admin.register(Source)
-class SourceAdmin(VerificationVisibility, sources_admin.SourceAdmin):
-    snapshot_inline = SnapshotInline
-
-
-@admin.register(Snapshot)
-class SnapshotAdmin(SnapshotApiLinks, VerificationVisibility, sources_admin.SnapshotAdmin):
-    pass
-
-
-@admin.register(LinkCheck)
-class LinkCheckAdmin(VerificationVisibility, sources_admin.LinkCheckAdmin):
-    pass
-
-
-@admin.register(Citation)
-class CitationAdmin(VerificationVisibility, sources_admin.CitationAdmin):
-    pass

@@ -51,6 +51,7 @@ from config.api import (
     paginated_response,
 )
 from sources.models import Citation, Source
+from sources.selectors import source_visibility_q, sources_visible_to
 from verification.filters import ClaimFilter
 from verification.models import Evidence, Publication, StatusChange
 from verification.provenance import claim_provenance, claims_origin_counts
@@ -61,7 +62,6 @@ from verification.selectors import (
     claim_history,
     claim_list,
     claim_publications,
-    sources_visible_to,
 )
 from verification.services import (
     claim_assign,
@@ -653,8 +653,9 @@ class EvidenceDetailApi(ClaimWriteApi):
         version = serializers.IntegerField(required=False, min_value=1)
 
     def _evidence(self, request: Request, evidence_id: int) -> Evidence:
-        visible = sources_visible_to(user=request.user)
-        evidence = Evidence.objects.filter(pk=evidence_id, source__in=visible).first()
+        evidence = Evidence.objects.filter(
+            source_visibility_q(request.user, prefix="source__"), pk=evidence_id
+        ).first()
         if evidence is None:
             raise Http404
         return evidence

@@ -10,31 +10,14 @@ import django_filters
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.text import slugify
-from django_filters.fields import MultipleChoiceField
 
 from claims.models import Claim
 from config.api import IdFilter, StrictBooleanFilter, StrictFilterSet
 from sources.canonical import InvalidURL, canonicalize, normalize_domain, normalize_handle
+from sources.filters import ChoicesFilter
 from sources.models import OutletHandle, Source
+from sources.selectors import source_visibility_q
 from verification.models import Evidence
-from verification.selectors import sources_visible_to
-
-
-class _CommaSeparatedChoiceField(MultipleChoiceField):
-    def to_python(self, value: Any) -> list[str]:
-        values = super().to_python(value)
-        return [part.strip() for item in values for part in item.split(",") if part.strip()]
-
-
-class ChoicesFilter(django_filters.MultipleChoiceFilter):
-    """One or more choices, repeated (``?x=a&x=b``) or comma-separated (``?x=a,b``); an unknown
-    one is a 400 naming the parameter."""
-
-    field_class = _CommaSeparatedChoiceField
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("distinct", False)  # a plain column: no join to de-duplicate
-        super().__init__(*args, **kwargs)
 
 
 class ClaimFilter(StrictFilterSet):
@@ -83,7 +66,7 @@ class ClaimFilter(StrictFilterSet):
     def _by_sources(self, queryset: QuerySet[Claim], sources: QuerySet[Source]) -> QuerySet[Claim]:
         user = getattr(self.request, "user", None)
         matching = Evidence.objects.filter(
-            source__in=sources.filter(pk__in=sources_visible_to(user=user).values("pk"))
+            source_visibility_q(user, prefix="source__"), source__in=sources
         )
         return queryset.filter(pk__in=matching.values("claim_id"))
 

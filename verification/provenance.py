@@ -30,12 +30,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
 
 from claims.models import Claim
 from sources.models import Citation, Outlet, Source
+from sources.selectors import SourceAccess, source_access
 from verification.models import Evidence
-from verification.selectors import User, sources_visible_to
+from verification.selectors import User
 
 
 @dataclass(frozen=True)
@@ -134,17 +134,17 @@ def claim_provenance(
     """
     max_depth = settings.CLAIMTRAIL_PROVENANCE_MAX_DEPTH if max_depth is None else max_depth
     original = Source.Sourcing.ORIGINAL
-    visible = sources_visible_to(user=user)
+    access = source_access(user)
     evidence = list(
-        Evidence.objects.filter(claim=claim, source__in=visible)
+        Evidence.objects.filter(access.q("source__"), claim=claim)
         .order_by("stance", "pk")
         .values_list("pk", "source_id", "stance", "credibility", "source__sourcing")
     )
     # The walk needs only ids and sourcing; the nodes' details are loaded once at the end.
-    scope = _via_scope(claim_ids=[claim.pk], visible=visible).get(claim.pk, {})
+    scope = _via_scope(claim_ids=[claim.pk], access=access).get(claim.pk, {})
     walk = _walk(
         sourcing={row[1]: row[4] for row in evidence},
-        visible=visible,
+        access=access,
         max_depth=max_depth,
         scope=scope,
     )
@@ -231,7 +231,7 @@ class _Walk:
 def _walk(
     *,
     sourcing: dict[int, str],
-    visible: QuerySet[Source],
+    access: SourceAccess,
     max_depth: int,
     scope: dict[int, set[int]],
 ) -> _Walk:
@@ -247,7 +247,7 @@ def _walk(
     while frontier and depth < max_depth:
         expanded |= frontier
         citations = (
-            Citation.objects.filter(citing_id__in=frontier, cited__in=visible)
+            Citation.objects.filter(access.q("cited__"), citing_id__in=frontier)
             .order_by("pk")
             .values_list("citing_id", "cited_id", "kind", "cited__sourcing")
         )
@@ -266,14 +266,12 @@ def _walk(
     return _Walk(sourcing=sourcing, out_edges=dict(out_edges), edges=edges, unexpanded=frontier)
 
 
-def _via_scope(
-    *, claim_ids: Iterable[int], visible: QuerySet[Source]
-) -> dict[int, dict[int, set[int]]]:
+def _via_scope(*, claim_ids: Iterable[int], access: SourceAccess) -> dict[int, dict[int, set[int]]]:
     """Per claim, the sources whose evidence names the citations that carry the claim (``via``):
     for that claim only those edges are walked out of them, wherever the walk meets them."""
     scope: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
     rows = Evidence.via.through.objects.filter(
-        evidence__claim_id__in=list(claim_ids), evidence__source__in=visible
+        access.q("evidence__source__"), evidence__claim_id__in=list(claim_ids)
     ).values_list("evidence__claim_id", "evidence__source_id", "citation__cited_id")
     for claim_id, source_id, cited_id in rows:
         scope[claim_id][source_id].add(cited_id)
@@ -297,18 +295,18 @@ def claims_origin_counts(
     if not claim_ids:
         return counts
     original = Source.Sourcing.ORIGINAL
-    visible = sources_visible_to(user=user)
+    access = source_access(user)
     evidence = list(
-        Evidence.objects.filter(claim_id__in=claim_ids, source__in=visible).values_list(
+        Evidence.objects.filter(access.q("source__"), claim_id__in=claim_ids).values_list(
             "claim_id", "source_id", "stance", "source__sourcing"
         )
     )
     if not evidence:
         return counts
-    scopes = _via_scope(claim_ids=claim_ids, visible=visible)
+    scopes = _via_scope(claim_ids=claim_ids, access=access)
     walk = _walk(
         sourcing={source_id: kind for _, source_id, _, kind in evidence},
-        visible=visible,
+        access=access,
         max_depth=max_depth,
         scope={},  # all edges: each claim applies its own scope when tracing
     )

@@ -34,8 +34,9 @@ from sources.canonical import (
 )
 from sources.filters import words_q
 from sources.models import OutletDomain, OutletHandle, Source
+from sources.selectors import source_visibility_q, sources_visible_to
 from verification.models import Evidence
-from verification.selectors import User, claim_list, sources_visible_to
+from verification.selectors import User, claim_list
 
 _HANDLE = re.compile(r"^@[\w.]{1,100}$")
 _HOSTLIKE = re.compile(r"^(?:www\.)?[\w-]+(?:\.[\w-]+)+(?::\d+)?(?:[/?#].*)?$")
@@ -206,8 +207,8 @@ def claim_search(
     if status:
         claims = claims.filter(status=status)
     if outlet_id is not None:
-        of_outlet = sources_visible_to(user=user).filter(outlet_id=outlet_id)
-        claims = claims.filter(
-            pk__in=Evidence.objects.filter(source__in=of_outlet).values("claim_id")
+        of_outlet = Evidence.objects.filter(
+            source_visibility_q(user, prefix="source__"), source__outlet_id=outlet_id
         )
+        claims = claims.filter(pk__in=of_outlet.values("claim_id"))
     return claims.order_by("-updated_at", "-pk")

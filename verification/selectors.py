@@ -1,54 +1,24 @@
-"""Reads that join claims with their evidence and sources, with sensitive sources kept hidden."""
+"""Reads that join claims with their evidence and sources; the access rule is
+``sources.selectors.source_access``, applied to every evidence row read here."""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from claims.models import Claim
-from config.roles import Role, user_role
-from sources.models import Source
+from sources.models import Outlet, Source
+from sources.selectors import source_access
 from verification.models import Evidence, Publication, StatusChange
 
 User = AbstractBaseUser | AnonymousUser
 
 
-def source_visibility_q(user: User | None) -> Q:
-    """Which sources a user may see. Sensitive ones: editors, and a fact-checker who is assigned
-    to, or added evidence on, a claim resting on them (the claim's fact-checkers); also whoever
-    logged it. Nothing at all for anonymous or role-less users."""
-    role = user_role(user)
-    if role is None:
-        return Q(pk__in=[])
-    if role >= Role.EDITOR:
-        return Q()
-    visible = Q(is_sensitive=False) | Q(created_by=user)
-    if role >= Role.FACT_CHECKER:
-        # The claim's fact-checkers: its assignee and everyone who added evidence on it, not only
-        # whoever added this very source.
-        their_claims = Evidence.objects.filter(added_by=user).values("claim_id")
-        on_their_claims = Evidence.objects.filter(
-            Q(claim__assignee=user) | Q(claim_id__in=their_claims)
-        )
-        visible |= Q(pk__in=on_their_claims.values("source_id"))
-    return visible
-
-
-def sources_visible_to(*, user: User | None) -> QuerySet[Source]:
-    return Source.objects.filter(source_visibility_q(user)).select_related("outlet")
-
-
-def source_is_visible_to(*, source: Source, user: User | None) -> bool:
-    if not source.is_sensitive and user_role(user) is not None:
-        return True
-    return Source.objects.filter(source_visibility_q(user), pk=source.pk).exists()
-
-
 def claim_evidence(*, claim: Claim, user: User | None) -> QuerySet[Evidence]:
     """A claim's evidence that the user may see, with source and outlet loaded."""
     return (
-        Evidence.objects.filter(claim=claim, source__in=sources_visible_to(user=user))
+        Evidence.objects.filter(source_access(user).q("source__"), claim=claim)
         .select_related("source__outlet", "added_by")
         .order_by("stance", "pk")
     )
@@ -83,7 +53,7 @@ def claim_list(*, user: User | None) -> QuerySet[Claim]:
     # A correlated subquery, not Count(): an aggregate makes PostgreSQL group every claim before
     # the page's LIMIT, and the paginator's COUNT(*) would carry the GROUP BY too.
     evidence_count = (
-        Evidence.objects.filter(claim=OuterRef("pk"), source__in=sources_visible_to(user=user))
+        Evidence.objects.filter(source_access(user).q("source__"), claim=OuterRef("pk"))
         .order_by()
         .values("claim")
         .annotate(n=Count("pk"))
@@ -116,3 +86,32 @@ def claim_status_counts(*, claims: QuerySet[Claim]) -> dict[str, int]:
     rows = claims.order_by().values_list("status").annotate(n=Count("pk"))
     counts.update(dict(rows))
     return counts
+
+
+def source_evidence(*, source: Source) -> QuerySet[Evidence]:
+    """The evidence resting on a source, newest first, with its claims (every claim is visible to
+    every role; the caller has checked the user may see the source)."""
+    return (
+        Evidence.objects.filter(source=source)
+        .select_related("claim__claimant", "added_by")
+        .order_by("-added_at", "-pk")
+    )
+
+
+def outlet_claims(outlet: Outlet, *, user: User | None) -> QuerySet[Claim]:
+    """Distinct claims with evidence from the outlet's sources the user may see, newest first,
+    with how many such evidence rows each has."""
+    evidence = Evidence.objects.filter(source_access(user).q("source__"), source__outlet=outlet)
+    per_claim = (
+        evidence.filter(claim=OuterRef("pk"))
+        .order_by()
+        .values("claim")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        Claim.objects.filter(pk__in=evidence.values("claim_id"))
+        .select_related("claimant")
+        .annotate(outlet_evidence=Coalesce(Subquery(per_claim), 0))
+        .order_by("-created_at", "-pk")
+    )

@@ -19,8 +19,10 @@ from claims.services import claim_lock_for_write, claim_save_bumped
 from config.roles import Role, has_role, require_role
 from config.validation import collapse_whitespace, reject_unknown_fields
 from sources.models import Citation, Source
+from sources.selectors import source_is_visible_to
+from sources.services import source_grants_end_for_claim, source_grants_for_claim
 from verification.models import Evidence, Publication, StatusChange
-from verification.selectors import claim_published, source_is_visible_to
+from verification.selectors import claim_published
 from verification.workflow import next_statuses, transition_role
 
 EVIDENCE_EDITABLE_FIELDS = (
@@ -132,7 +134,8 @@ def claim_assign(
     assignee: AbstractBaseUser | None,
     expected_version: int,
 ) -> Claim:
-    """Assign a claim to a fact-checker (or nobody)."""
+    """Assign a claim to a fact-checker (or nobody). An editor assigning someone else grants them
+    the claim's sensitive sources; any change of assignee ends the previous one's such grants."""
     require_role(actor, Role.FACT_CHECKER, action="Assigning a claim")
     if assignee is not None and not has_role(assignee, Role.FACT_CHECKER):
         raise ValidationError(
@@ -144,8 +147,37 @@ def claim_assign(
             }
         )
     claim = claim_lock_for_write(claim_id=claim.pk, expected_version=expected_version)
+    previous_id = claim.assignee_id
     claim.assignee = assignee
-    return claim_save_bumped(claim=claim, update_fields={"assignee"})
+    claim = claim_save_bumped(claim=claim, update_fields={"assignee"})
+    if previous_id is not None and previous_id != getattr(assignee, "pk", None):
+        # Whoever ends an assignment ends the access that came with it.
+        source_grants_end_for_claim(
+            actor=actor,
+            grantee_id=previous_id,
+            claim_id=claim.pk,
+            reason=f"Unassigned from claim #{claim.pk} by {actor.get_username()}.",
+        )
+    if assignee is not None and assignee.pk != actor.pk and has_role(actor, Role.EDITOR):
+        claim_assignment_grant(claim=claim, actor=actor)
+    return claim
+
+
+def claim_assignment_grant(*, claim: Claim, actor: AbstractBaseUser) -> int:
+    """An editor's assignment lets the assignee see the sensitive sources the claim rests on now
+    (sources added later need the editor to assign again, or a grant on the source). How many
+    grants were made. Assigning yourself, or a fact-checker's assignment, grants nothing."""
+    require_role(actor, Role.EDITOR, action="Granting a claim's sources with its assignment")
+    if claim.assignee is None:
+        return 0
+    grants = source_grants_for_claim(
+        actor=actor,
+        grantee=claim.assignee,
+        claim_id=claim.pk,
+        source_ids=Evidence.objects.filter(claim=claim).values_list("source_id", flat=True),
+        reason=f"Assigned to claim #{claim.pk} by editor {actor.get_username()}.",
+    )
+    return len(grants)
 
 
 # --- Evidence --------------------------------------------------------------------------------

@@ -54,6 +54,13 @@ urlpatterns = [
         name="source-citation-candidates",
     ),
     path("sources/<int:source_id>/upload/", source_views.source_upload, name="source-upload"),
+    path("sources/<int:source_id>/grants/", source_views.source_grant_add, name="source-grant"),
+    path(
+        "sources/<int:source_id>/grants/<int:grant_id>/revoke/",
+        source_views.source_grant_end,
+        name="source-grant-revoke",
+    ),
+    path("outlets/suggest/", outlet_views.outlet_suggest, name="outlet-suggest"),
     path("outlets/<int:outlet_id>/", outlet_views.outlet_detail, name="outlet-detail"),
     path("outlets/<int:outlet_id>/edit/", outlet_views.outlet_edit, name="outlet-edit"),
     path("outlets/<int:outlet_id>/rate/", outlet_views.outlet_rate_view, name="outlet-rate"),

@@ -29,6 +29,8 @@ from django.utils import timezone
 
 from config.roles import Role, require_role
 from sources.models import LinkCheck, Snapshot, Source
+from sources.selectors import source_visible_check
+from sources.tasks import link_check as link_check_task
 
 from .fetch import FetchError, FetchPolicy, FetchResult, fetch
 from .services import _finish_archived, extract_exchange
@@ -139,6 +141,7 @@ def source_link_check(*, source_id: int, policy: FetchPolicy | None = None) -> L
 def source_link_recheck(*, source: Source, actor: AbstractBaseUser) -> LinkCheck:
     """A fact-checker re-checks a source's link now (the API, the desk, the admin)."""
     require_role(actor, Role.FACT_CHECKER, action="Re-checking a source's link")
+    source_visible_check(source=source, user=actor)
     check = source_link_check(source_id=source.pk) if source.url else None
     if check is None:  # no URL (or it lost it while we looked)
         raise ValidationError(
@@ -149,7 +152,6 @@ def source_link_recheck(*, source: Source, actor: AbstractBaseUser) -> LinkCheck
 
 def link_checks_schedule(*, now: datetime | None = None) -> int:
     """Enqueue the re-checks that are due, spaced per host. Returns how many were enqueued."""
-    from sources.tasks import link_check as link_check_task
 
     now = now or timezone.now()
     interval = timedelta(seconds=settings.CLAIMTRAIL_LINK_CHECK_INTERVAL)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import random
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from functools import partial
 from typing import IO
@@ -20,14 +20,17 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from config.roles import Role, require_role
 from sources.models import Snapshot, Source
+from sources.selectors import source_visible_check
+from sources.tasks import snapshot_capture as capture_task
 
 from .extract import Extracted, charset_of, extract
 from .fetch import Exchange, FetchError, FetchPolicy, fetch
+from .policy import CaptureRetry, max_attempts, may_retry, retry_delay
 from .social import capture_plan
 from .uploads import sniff_upload
 from .warc import build_warc
@@ -38,35 +41,12 @@ logger = logging.getLogger(__name__)
 TRANSIENT_HTTP = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
-class CaptureRetry(Exception):
-    """A transient failure: the snapshot is pending again and should be retried after a backoff.
-
-    Raised after the row is written, so a caller that ignores it loses nothing.
-    """
-
-    def __init__(self, snapshot: Snapshot) -> None:
-        super().__init__(snapshot.error_message)
-        self.snapshot = snapshot
-
-
-def retry_delay(attempt: int) -> float:
-    """Exponential backoff with jitter: after attempt n, between half and all of base * 2^(n-1)
-    seconds, capped; the jitter keeps a burst of failures from coming back all at once."""
-    ceiling = min(
-        settings.CLAIMTRAIL_CAPTURE_RETRY_MAX_DELAY,
-        settings.CLAIMTRAIL_CAPTURE_RETRY_BASE * 2 ** max(attempt - 1, 0),
-    )
-    return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311
-
-
 # --- Queue ------------------------------------------------------------------------------------
 
 
 def capture_enqueue(snapshot_id: int) -> bool:
     """Send the capture job for a snapshot. Never raises and never blocks for long: with the
     broker down the row simply stays pending (``enqueued_at`` empty) for the sweeper."""
-    from sources.tasks import snapshot_capture as capture_task
-
     sent_at = timezone.now()  # before publishing: a worker may start it before we write this
     try:
         capture_task.apply_async((snapshot_id,), retry=False)
@@ -123,6 +103,7 @@ def snapshot_request(*, source: Source, actor: AbstractBaseUser | None = None) -
 def snapshot_recapture(*, source: Source, actor: AbstractBaseUser) -> Snapshot:
     """A fact-checker asks for a fresh capture of a source (the page may have changed)."""
     require_role(actor, Role.FACT_CHECKER, action="Capturing a source again")
+    source_visible_check(source=source, user=actor)
     with transaction.atomic():
         return snapshot_request(source=source, actor=actor)
 
@@ -303,7 +284,7 @@ def _finish_failure(
     fetch_url: str,
     exchanges: list[Exchange],
 ) -> Snapshot:
-    retry = transient and snapshot.attempts < settings.CLAIMTRAIL_CAPTURE_MAX_ATTEMPTS
+    retry = may_retry(attempts=snapshot.attempts, transient=transient)
     # A final HTTP answer (a 404, a 410) is evidence too: keep its exchange.
     keep = bool(exchanges) and not blocked and not retry and exchanges[-1].status >= 400
     stored = None
@@ -322,13 +303,12 @@ def _finish_failure(
             current.size = len(exchanges[-1].body)
             current.sha256 = hashlib.sha256(exchanges[-1].body).hexdigest()
         current.error_code = code[:32]
-        max_attempts = settings.CLAIMTRAIL_CAPTURE_MAX_ATTEMPTS
         if retry:
             delay = retry_delay(current.attempts)
             current.status = Snapshot.Status.PENDING
             current.retry_at = timezone.now() + timedelta(seconds=delay)
             current.error_message = (
-                f"{message} Attempt {current.attempts} of {max_attempts}; will try again."
+                f"{message} Attempt {current.attempts} of {max_attempts()}; will try again."
             )[:1000]
         else:
             current.status = Snapshot.Status.BLOCKED if blocked else Snapshot.Status.FAILED
@@ -342,24 +322,36 @@ def _finish_failure(
     return current
 
 
+def snapshots_pending(*, source_ids: Iterable[int] | None = None) -> QuerySet[Snapshot]:
+    """Pending captures, oldest first: those that are due, or, for named sources, all of theirs
+    (even one waiting out a retry: an operator asked for them)."""
+    pending = Snapshot.objects.filter(status=Snapshot.Status.PENDING).exclude(
+        form=Snapshot.Form.UPLOAD
+    )
+    if source_ids is not None:
+        pending = pending.filter(source_id__in=list(source_ids))
+    else:
+        pending = pending.exclude(retry_at__gt=timezone.now())
+    return pending.order_by("created_at", "pk")
+
+
+def snapshots_capture_now(snapshot_ids: Iterable[int]) -> Iterator[Snapshot]:
+    """Capture these snapshots here and now, one after the other (the command, the admin's
+    action, ``make``-less demos): each as it ended, a transient failure as the pending row it
+    left. A row deleted meanwhile (with its source) is skipped."""
+    for snapshot_id in snapshot_ids:
+        try:
+            yield snapshot_capture(snapshot_id=snapshot_id)
+        except CaptureRetry as retry:
+            yield retry.snapshot
+        except Snapshot.DoesNotExist:
+            continue
+
+
 def snapshots_capture_pending(*, limit: int | None = None) -> list[Snapshot]:
     """Run the pending captures that are due, oldest first (the synchronous path)."""
-    due = (
-        Snapshot.objects.filter(status=Snapshot.Status.PENDING)
-        .exclude(form=Snapshot.Form.UPLOAD)
-        .exclude(retry_at__gt=timezone.now())
-        .order_by("created_at", "pk")
-        .values_list("pk", flat=True)
-    )
-    done = []
-    for snapshot_id in list(due[:limit] if limit else due):
-        try:
-            done.append(snapshot_capture(snapshot_id=snapshot_id))
-        except CaptureRetry as retry:
-            done.append(retry.snapshot)
-        except Snapshot.DoesNotExist:
-            continue  # deleted (with its source) since the list was read
-    return done
+    due = snapshots_pending().values_list("pk", flat=True)
+    return list(snapshots_capture_now(list(due[:limit] if limit else due)))
 
 
 # --- Recovery ------------------------------------------------------------------------------
@@ -394,17 +386,17 @@ def snapshots_sweep(*, now: datetime | None = None, batch: int = 1000) -> dict[s
       enough ago that the message must be lost, are enqueued again.
     """
     now = now or timezone.now()
-    max_attempts = settings.CLAIMTRAIL_CAPTURE_MAX_ATTEMPTS
+    attempts = max_attempts()
     stuck_before = now - timedelta(seconds=settings.CLAIMTRAIL_CAPTURE_TIME_LIMIT + 5)
     stuck = Snapshot.objects.filter(status=Snapshot.Status.FETCHING, started_at__lt=stuck_before)
     interrupted = "The capture was interrupted (its worker stopped or was killed)"
-    failed = stuck.filter(attempts__gte=max_attempts).update(
+    failed = stuck.filter(attempts__gte=attempts).update(
         status=Snapshot.Status.FAILED,
         error_code="interrupted",
-        error_message=f"{interrupted} on each of its {max_attempts} attempts; gave up.",
+        error_message=f"{interrupted} on each of its {attempts} attempts; gave up.",
         finished_at=now,
     )
-    requeued = stuck.filter(attempts__lt=max_attempts).update(
+    requeued = stuck.filter(attempts__lt=attempts).update(
         status=Snapshot.Status.PENDING,
         error_code="interrupted",
         error_message=f"{interrupted}; it will be tried again.",
@@ -457,6 +449,7 @@ def snapshot_upload(
 ) -> Snapshot:
     """Store an uploaded document (a PDF, a screenshot, a letter) as an archived snapshot."""
     require_role(actor, Role.VIEWER, action="Uploading a document")
+    source_visible_check(source=source, user=actor)
     name = filename or upload.name or "upload"
     kind = sniff_upload(upload, name=name)
     digest, size = _hash_file(upload)

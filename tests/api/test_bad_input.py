@@ -42,6 +42,7 @@ from tests.factories import (
     EvidenceFactory,
     OutletFactory,
     SourceFactory,
+    grant,
 )
 
 pytestmark = pytest.mark.django_db
@@ -214,6 +215,20 @@ def _link_check_request(users: dict[str, User]) -> Target:
 def _citation_add(users: dict[str, User]) -> Target:
     citing, cited = SourceFactory(), SourceFactory()
     return Target({}, {"citing": citing.pk, "cited": cited.pk, "kind": "quotes"})
+
+
+def _informant(users: dict[str, User]):
+    return SourceFactory(is_sensitive=True, created_by=users["viewer"])
+
+
+def _grant_add(users: dict[str, User]) -> Target:
+    body = {"grantee": _other(users).pk, "reason": "Checks the informant's account."}
+    return Target({"source_id": _informant(users).pk}, body)
+
+
+def _grant_revoke(users: dict[str, User]) -> Target:
+    access = grant(_informant(users), _other(users), by=users["other_editor"])
+    return Target({"grant_id": access.pk}, {"reason": "The story is out."})
 
 
 CLAIM_FIELDS: dict[str, Any] = {
@@ -489,6 +504,28 @@ SPECS = [
         enums=("kind",),
         ids=("citing", "cited"),
         others=(("cites_itself", lambda u, t: {"cited": t.body["citing"]}, "cited"),),
+    ),
+    Spec(
+        "sources_grants_create",
+        "POST",
+        "/api/v1/sources/{source_id}/grants/",
+        _grant_add,
+        strings={"reason": 2000},
+        required=("reason",),
+        ids=("grantee",),
+        others=(
+            ("grantee_an_editor", lambda u, t: {"grantee": u["other_editor"].pk}, "grantee"),
+            ("grantee_the_logger", lambda u, t: {"grantee": u["viewer"].pk}, "grantee"),
+            ("grantee_missing", {"grantee": OMIT}, "grantee"),
+        ),
+    ),
+    Spec(
+        "source_grants_revoke",
+        "POST",
+        "/api/v1/source-grants/{grant_id}/revoke/",
+        _grant_revoke,
+        strings={"reason": 2000},
+        required=("reason",),
     ),
 ]
 

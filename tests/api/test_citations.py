@@ -6,17 +6,11 @@ import pytest
 
 from sources.models import Citation, Source
 from tests.api.helpers import api, assert_error, ids
-from tests.factories import CitationFactory, ClaimFactory, EvidenceFactory, SourceFactory
+from tests.factories import CitationFactory, ClaimFactory, EvidenceFactory, SourceFactory, grant
 
 pytestmark = pytest.mark.django_db
 
 CITATIONS = "/api/v1/citations/"
-
-
-@pytest.fixture
-def hidden(editor) -> Source:
-    """A sensitive source (an informant) on no claim of the viewer's or the fact-checker's."""
-    return SourceFactory(is_sensitive=True, created_by=editor, title="Informant")
 
 
 @pytest.fixture
@@ -57,13 +51,22 @@ def test_citation_list_hides_citations_to_a_hidden_source_and_counts_them_not(
     assert (response.json()["count"], ids(response)) == (1, {shown.pk})
 
 
-def test_citation_list_shows_citations_of_a_sensitive_source_to_the_claims_fact_checker(
-    fact_checker, article, hidden
+def test_citation_list_shows_citations_of_a_sensitive_source_to_a_fact_checker_granted_it(
+    fact_checker, editor, article, hidden
 ):
-    EvidenceFactory(claim=ClaimFactory(assignee=fact_checker), source=hidden)
+    grant(hidden, fact_checker, by=editor)
     citation = CitationFactory(citing=article, cited=hidden)
 
     assert ids(api(fact_checker).get(CITATIONS)) == {citation.pk}
+
+
+def test_citation_list_hides_citations_of_a_sensitive_source_from_the_claims_fact_checker(
+    fact_checker, article, hidden
+):
+    EvidenceFactory(claim=ClaimFactory(assignee=fact_checker), source=hidden, added_by=fact_checker)
+    CitationFactory(citing=article, cited=hidden)
+
+    assert ids(api(fact_checker).get(CITATIONS)) == set()
 
 
 def test_citation_list_shows_every_citation_to_an_editor(other_editor, article, post, hidden):
@@ -129,7 +132,8 @@ def test_citation_list_query_count_does_not_grow_with_page_size(
         CitationFactory(cited=SourceFactory(is_sensitive=n % 2 == 0))
     client = api(fact_checker)
 
-    with django_assert_max_num_queries(3):
+    # The role, the sensitive sources they may see (once), the count, the page.
+    with django_assert_max_num_queries(4):
         response = client.get(CITATIONS, {"page_size": 50})
     assert response.json()["count"] == rows - (rows + 1) // 2
 

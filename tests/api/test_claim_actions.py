@@ -125,7 +125,7 @@ def test_provenance_of_the_demo_chain_is_one_independent_origin(viewer):
 
 
 def test_provenance_of_the_demo_mercenaries_claim_is_one_origin(viewer):
-    from verification.demo import demo_load
+    from demo.newsroom import demo_load
 
     demo_load()
     claim = Claim.objects.get(text__contains="Sprite")

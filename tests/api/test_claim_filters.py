@@ -23,6 +23,7 @@ from tests.factories import (
     OutletHandleFactory,
     PublicationFactory,
     SourceFactory,
+    assign,
 )
 from verification.models import Evidence
 
@@ -323,10 +324,18 @@ def test_filter_evidence_link_ignores_a_sensitive_source_for_a_fact_checker_off_
     assert links["hidden_gone"].pk not in _ids(fact_checker, {"evidence_link": "gone"})
 
 
-def test_filter_evidence_link_counts_a_sensitive_source_for_the_claims_fact_checker(
+def test_filter_evidence_link_ignores_a_sensitive_source_for_the_claims_own_assignee(
     links, fact_checker
 ):
-    Claim.objects.filter(pk=links["hidden_gone"].pk).update(assignee=fact_checker)
+    assign(links["hidden_gone"], fact_checker, fact_checker)
+
+    assert links["hidden_gone"].pk not in _ids(fact_checker, {"evidence_link": "gone"})
+
+
+def test_filter_evidence_link_counts_a_sensitive_source_for_a_checker_an_editor_assigned(
+    links, fact_checker, editor
+):
+    assign(links["hidden_gone"], editor, fact_checker)
 
     assert links["hidden_gone"].pk in _ids(fact_checker, {"evidence_link": "gone"})
 

@@ -17,7 +17,7 @@ from sources.models import LinkCheck, Snapshot, Source
 from sources.services import source_create
 from tests import netlab
 from tests.api.helpers import api, assert_error, ids
-from tests.factories import ClaimFactory, EvidenceFactory, SourceFactory
+from tests.factories import ClaimFactory, EvidenceFactory, SourceFactory, assign
 from tests.netlab import LabServer
 
 pytestmark = pytest.mark.django_db
@@ -46,16 +46,21 @@ def link_check(source: Source, status: str, *, at: datetime, **fields) -> LinkCh
         return LinkCheck.objects.create(source=source, url=source.url, status=status, **fields)
 
 
-@pytest.fixture
-def hidden(editor) -> Source:
-    """A sensitive source on no claim of the viewer's or the fact-checker's."""
-    return SourceFactory(is_sensitive=True, created_by=editor, url="https://informant.example/a")
-
-
-def on_their_claim(source: Source, fact_checker: User) -> Source:
-    """``source`` made visible to ``fact_checker``: evidence they added on a claim rests on it."""
-    EvidenceFactory(claim=ClaimFactory(), source=source, added_by=fact_checker)
+def on_their_claim(source: Source, fact_checker: User, editor: User) -> Source:
+    """``source`` made visible to ``fact_checker``: an editor assigned them to a claim on it."""
+    claim = ClaimFactory()
+    EvidenceFactory(claim=claim, source=source, added_by=editor)
+    assign(claim, editor, fact_checker)
     return source
+
+
+def test_link_checks_of_a_sensitive_source_are_404_for_whoever_added_evidence_on_it(
+    fact_checker, hidden
+):
+    EvidenceFactory(claim=ClaimFactory(assignee=fact_checker), source=hidden, added_by=fact_checker)
+    link_check(hidden, "gone", at=CHECKED_AT)
+
+    assert_error(api(fact_checker).get(checks_url(hidden)), 404)
 
 
 # --- link_health on the source -----------------------------------------------------------------
@@ -178,9 +183,9 @@ def test_link_checks_of_a_hidden_source_are_404_for_a_fact_checker_off_its_claim
 
 
 def test_link_checks_of_a_sensitive_source_are_shown_to_the_claims_fact_checker(
-    fact_checker, hidden
+    fact_checker, editor, hidden
 ):
-    check = link_check(on_their_claim(hidden, fact_checker), "gone", at=CHECKED_AT)
+    check = link_check(on_their_claim(hidden, fact_checker, editor), "gone", at=CHECKED_AT)
 
     assert ids(api(fact_checker).get(checks_url(hidden))) == {check.pk}
 
@@ -306,9 +311,9 @@ def test_recheck_of_an_unreachable_page_is_recorded_as_error(fact_checker):
     assert (response.json()["status"], response.json()["http_status"]) == ("error", None)
 
 
-def test_the_claims_fact_checker_rechecks_a_sensitive_source(fact_checker, hidden):
+def test_the_claims_fact_checker_rechecks_a_sensitive_source(fact_checker, editor, hidden):
     response = api(fact_checker).post(
-        checks_url(on_their_claim(hidden, fact_checker)), {}, format="json"
+        checks_url(on_their_claim(hidden, fact_checker, editor)), {}, format="json"
     )
 
     assert response.status_code == 201, response.content

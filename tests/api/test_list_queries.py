@@ -37,6 +37,7 @@ from tests.factories import (
     StatusChangeFactory,
     TagFactory,
     UserFactory,
+    grant,
 )
 from verification.models import Evidence
 
@@ -77,7 +78,10 @@ def _claim(users: dict[str, User], parent: None, i: int) -> None:
 
 def _evidence_row(users: dict[str, User], claim: Any, i: int) -> None:
     origin = _rated_source(sourcing=Source.Sourcing.ORIGINAL)
-    article = _rated_source(is_sensitive=i % 2 == 0)  # visible: the reader is the assignee
+    article = _rated_source(is_sensitive=i % 2 == 0)
+    if article.is_sensitive:
+        # Visible to the reader, the claim's fact-checker: an editor granted it.
+        grant(article, users["fact_checker"], by=users["editor"])
     citation = CitationFactory(citing=article, cited=origin, created_by=UserFactory())
     added_by = users["fact_checker"] if i % 2 else UserFactory()
     EvidenceFactory(claim=claim, source=article, added_by=added_by).via.add(citation)
@@ -120,8 +124,8 @@ def _rating(users: dict[str, User], outlet: Any, i: int) -> None:
 def _source(users: dict[str, User], parent: None, i: int) -> None:
     source = _rated_source(is_sensitive=i % 2 == 0)
     if source.is_sensitive:
-        # Visible to the fact-checker: they added evidence resting on it.
-        EvidenceFactory(source=source, added_by=users["fact_checker"])
+        # Visible to the fact-checker: an editor granted it.
+        grant(source, users["fact_checker"], by=users["editor"])
     # A capture summary to show: the latest of two snapshots.
     Snapshot.objects.create(source=source, url=source.url, created_by=UserFactory())
     Snapshot.objects.create(source=source, url=source.url)
@@ -243,8 +247,9 @@ def test_the_table_covers_every_list_endpoint():
 
 
 @pytest.fixture
-def users(viewer, fact_checker, other_fact_checker) -> dict[str, User]:
+def users(viewer, fact_checker, other_fact_checker, editor) -> dict[str, User]:
     return {
+        "editor": editor,
         "viewer": viewer,
         "fact_checker": fact_checker,
         "other_fact_checker": other_fact_checker,

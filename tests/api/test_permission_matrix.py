@@ -35,6 +35,7 @@ from tests.factories import (
     EvidenceFactory,
     OutletFactory,
     SourceFactory,
+    grant,
 )
 from verification.services import claim_status_change, verdict_publish
 
@@ -346,6 +347,27 @@ def _upload_source(cast: Cast) -> Call:
     return Call("/api/v1/sources/uploads/", body, format="multipart")
 
 
+def _informant(cast: Cast):
+    """A sensitive source the viewer and the fact-checker were granted: they see it, so a refusal
+    to let them grant or revoke is a 403, not the 404 of a source they may not see."""
+    source = SourceFactory(is_sensitive=True, created_by=cast.users["other_editor"])
+    for who in ("viewer", "fact_checker"):
+        grant(source, cast.users[who], by=cast.users["other_editor"])
+    return source
+
+
+def _grant_add(cast: Cast) -> Call:
+    body = {"grantee": cast.users["other_fact_checker"].pk, "reason": "Checks the account."}
+    return Call(f"/api/v1/sources/{_informant(cast).pk}/grants/", body)
+
+
+def _grant_revoke(cast: Cast) -> Call:
+    access = grant(
+        _informant(cast), cast.users["other_fact_checker"], by=cast.users["other_editor"]
+    )
+    return Call(f"/api/v1/source-grants/{access.pk}/revoke/", {"reason": "Story published."})
+
+
 def _someone_else(cast: Cast) -> User:
     return cast.users["other_fact_checker"]
 
@@ -423,6 +445,14 @@ ROWS = [
         "/api/v1/citations/{citation_id}/",
         _citation_delete,
         FACT_CHECKER_UP,
+    ),
+    Row("sources_grants_create", "POST", SOURCE + "grants/", _grant_add, EDITOR_ONLY),
+    Row(
+        "source_grants_revoke",
+        "POST",
+        "/api/v1/source-grants/{grant_id}/revoke/",
+        _grant_revoke,
+        EDITOR_ONLY,
     ),
 ]
 

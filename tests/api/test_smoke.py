@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from verification.demo import demo_load
+from demo.newsroom import demo_load
 
 pytestmark = pytest.mark.django_db
 

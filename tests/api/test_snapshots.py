@@ -29,7 +29,7 @@ from sources.archiving.warc import build_warc
 from sources.models import Snapshot, Source
 from sources.services import source_create
 from tests.api.helpers import api, assert_error
-from tests.factories import ClaimFactory, EvidenceFactory, SourceFactory
+from tests.factories import ClaimFactory, EvidenceFactory, SourceFactory, grant
 
 pytestmark = pytest.mark.django_db
 
@@ -134,12 +134,6 @@ def body_of(response: Any) -> bytes:
 @pytest.fixture
 def source(editor) -> Source:
     return SourceFactory(created_by=editor, url="https://news.example/story", title="")
-
-
-@pytest.fixture
-def hidden(editor) -> Source:
-    """A sensitive source on no claim of the viewer's or the fact-checker's."""
-    return SourceFactory(is_sensitive=True, created_by=editor, url="https://informant.example/leak")
 
 
 # --- A real web page on loopback -----------------------------------------------------------------
@@ -288,10 +282,18 @@ def test_a_fact_checker_not_on_the_claim_does_not_see_a_hidden_sources_snapshot(
     assert_error(api(fact_checker).get(path("detail", archived_snapshot(hidden))), 404)
 
 
-def test_the_claims_fact_checker_and_an_editor_see_a_hidden_sources_snapshots(
+def test_the_claims_own_assignee_does_not_see_a_hidden_sources_snapshot(fact_checker, hidden):
+    EvidenceFactory(claim=ClaimFactory(assignee=fact_checker), source=hidden, added_by=fact_checker)
+    snapshot = archived_snapshot(hidden)
+
+    assert_error(api(fact_checker).get(path("detail", snapshot)), 404)
+    assert_error(api(fact_checker).get(path("warc", snapshot)), 404)
+
+
+def test_a_fact_checker_granted_it_and_an_editor_see_a_hidden_sources_snapshots(
     fact_checker, editor, hidden
 ):
-    EvidenceFactory(claim=ClaimFactory(assignee=fact_checker), source=hidden)
+    grant(hidden, fact_checker, by=editor)
     snapshot = archived_snapshot(hidden)
     for user in (fact_checker, editor):
         assert api(user).get(path("detail", snapshot)).status_code == 200

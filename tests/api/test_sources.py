@@ -18,6 +18,8 @@ from tests.factories import (
     ReliabilityRatingFactory,
     SourceFactory,
     UserFactory,
+    assign,
+    grant,
 )
 
 pytestmark = pytest.mark.django_db
@@ -28,17 +30,6 @@ SOURCES = "/api/v1/sources/"
 def snapshot(source: Source) -> dict:
     source.refresh_from_db()
     return {f.name: getattr(source, f.name) for f in Source._meta.fields}
-
-
-@pytest.fixture
-def hidden(editor) -> Source:
-    """A sensitive source (an informant) on no claim of the viewer's or the fact-checker's."""
-    return SourceFactory(
-        is_sensitive=True,
-        created_by=editor,
-        title="Informant",
-        url="https://informant.example/leak",
-    )
 
 
 @pytest.fixture
@@ -82,10 +73,18 @@ def test_source_list_hides_sensitive_sources_from_a_fact_checker_not_on_the_clai
     assert ids(api(fact_checker).get(SOURCES)) == {public.pk}
 
 
-def test_source_list_shows_sensitive_sources_to_the_claims_fact_checker(
+def test_source_list_hides_sensitive_sources_from_the_claims_fact_checker_without_a_grant(
     fact_checker, public, hidden
 ):
-    EvidenceFactory(claim=ClaimFactory(assignee=fact_checker), source=hidden)
+    EvidenceFactory(claim=ClaimFactory(assignee=fact_checker), source=hidden, added_by=fact_checker)
+
+    assert ids(api(fact_checker).get(SOURCES)) == {public.pk}
+
+
+def test_source_list_shows_sensitive_sources_to_a_fact_checker_granted_them(
+    fact_checker, editor, public, hidden
+):
+    grant(hidden, fact_checker, by=editor)
 
     assert ids(api(fact_checker).get(SOURCES)) == {public.pk, hidden.pk}
 
@@ -229,10 +228,11 @@ def test_source_list_query_count_does_not_grow_with_page_size(
         outlet = OutletFactory()
         ReliabilityRatingFactory(outlet=outlet, rated_by=editor)
         SourceFactory(outlet=outlet, is_sensitive=n % 2 == 0)
-    EvidenceFactory(claim=ClaimFactory(assignee=fact_checker), source=Source.objects.first())
+    grant(Source.objects.filter(is_sensitive=True).first(), fact_checker, by=editor)
     client = api(fact_checker)
 
-    with django_assert_max_num_queries(3):
+    # The role, the sensitive sources they may see (once), the count, the page.
+    with django_assert_max_num_queries(4):
         response = client.get(SOURCES, {"page_size": 50})
     assert response.json()["count"] >= rows // 2
 
@@ -314,15 +314,18 @@ def test_the_same_page_in_another_spelling_is_400_duplicate_naming_the_source(vi
     assert Source.objects.count() == 1
 
 
-def test_a_duplicate_of_a_hidden_source_does_not_name_it(viewer, hidden):
+def test_a_duplicate_of_a_hidden_source_is_restricted_without_naming_it(viewer, hidden):
     response = api(viewer).post(
         SOURCES, {"kind": "article", "url": "http://www.informant.example/leak"}, format="json"
     )
 
     assert_error(response, 400, "url")
     error = response.json()["fields"]["url"][0]
-    assert error["code"] == "duplicate"
-    assert str(hidden.pk) not in error["message"]
+    assert error == {
+        "code": "restricted",
+        "message": "This address cannot be added. An editor has been told.",
+    }
+    assert str(hidden.pk) not in response.content.decode()
     assert Source.objects.count() == 1
 
 
@@ -399,8 +402,18 @@ def test_a_hidden_source_is_404_exactly_like_a_missing_one(viewer, hidden):
     assert hidden_response.json() == missing_response.json()
 
 
-def test_a_sensitive_source_is_shown_to_the_claims_fact_checker(fact_checker, hidden):
-    EvidenceFactory(claim=ClaimFactory(assignee=fact_checker), source=hidden)
+def test_a_sensitive_source_is_404_to_the_claims_fact_checker_without_a_grant(fact_checker, hidden):
+    EvidenceFactory(claim=ClaimFactory(assignee=fact_checker), source=hidden, added_by=fact_checker)
+
+    assert_error(api(fact_checker).get(f"{SOURCES}{hidden.pk}/"), 404)
+
+
+def test_a_sensitive_source_is_shown_to_a_fact_checker_an_editor_assigned_to_its_claim(
+    fact_checker, editor, hidden
+):
+    claim = ClaimFactory()
+    EvidenceFactory(claim=claim, source=hidden, added_by=editor)
+    assign(claim, editor, fact_checker)
 
     assert api(fact_checker).get(f"{SOURCES}{hidden.pk}/").status_code == 200
 

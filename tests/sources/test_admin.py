@@ -1,7 +1,7 @@
 """The admin for outlets, ratings, sources and citations: service writes, hidden sensitive sources.
 
-The Source and Citation admins are defined in sources.admin and registered by verification.admin
-with verification's visibility rule; these tests go through the registered admin.
+The Source and Citation admins are defined and registered by sources.admin with the access rule of
+sources.selectors; these tests go through the registered admin.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from tests.factories import (
     OutletFactory,
     ReliabilityRatingFactory,
     SourceFactory,
+    grant,
 )
 
 
@@ -104,13 +105,21 @@ def test_editor_sees_sensitive_sources(client, editor, informant, open_report):
     assert client.get(url(Source, "change", informant.pk)).status_code == 200
 
 
-def test_fact_checker_on_the_claim_sees_its_sensitive_source(
-    client, fact_checker, informant, open_report
+def test_fact_checker_granted_the_source_sees_it(
+    client, fact_checker, editor, informant, open_report
 ):
-    """The rule is verification's (source_visibility_q), not a sources-only approximation."""
-    EvidenceFactory(claim=ClaimFactory(assignee=fact_checker), source=informant)
+    """The rule is sources.selectors' (source_access), not an admin-only approximation."""
+    grant(informant, fact_checker, by=editor)
     client.force_login(fact_checker)
     assert response_rows(client.get(url(Source))) == {informant, open_report}
+
+
+def test_fact_checker_on_its_claim_without_a_grant_does_not_see_it(
+    client, fact_checker, informant, open_report
+):
+    EvidenceFactory(claim=ClaimFactory(assignee=fact_checker), source=informant)
+    client.force_login(fact_checker)
+    assert response_rows(client.get(url(Source))) == {open_report}
 
 
 def test_viewer_does_not_see_a_citation_of_a_sensitive_source(

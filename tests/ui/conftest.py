@@ -98,8 +98,8 @@ def _load_newsroom() -> Newsroom:
     from django.contrib.auth.models import Group, User
 
     from config.roles import Role
+    from demo.newsroom import CLAIMS, OUTLETS, SOURCES, demo_claim, demo_load
     from sources.models import Outlet, Source
-    from verification.demo import CLAIMS, OUTLETS, SOURCES, demo_claim, demo_load
     from verification.roles import sync_role_permissions
 
     sync_role_permissions()  # the role groups (normally there: flush re-runs post_migrate)

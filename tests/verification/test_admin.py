@@ -1,7 +1,7 @@
 """The admin: every model has pages, every write goes through a service, refusals are form errors.
 
-The Claim, Evidence, StatusChange and Publication admins live in verification.admin; so do the
-registrations of the Source and Citation admins (tests/sources/test_admin.py covers those).
+The Claim, Evidence, StatusChange and Publication admins live in verification.admin; sources.admin
+registers the Source, Citation, grant and refused-attempt admins (tests/sources/test_admin.py).
 """
 
 from __future__ import annotations
@@ -11,14 +11,16 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from claims.models import Claim, Tag
 from claims.services import claim_create, claim_relation_create, claim_update
-from sources.models import LinkCheck, Snapshot, Source
-from sources.services import citation_create, source_create
+from sources.models import LinkCheck, RestrictedSourceAttempt, Snapshot, Source, SourceGrant
+from sources.services import citation_create, source_create, source_url_resolve
 from tests.factories import (
     CitationFactory,
     ClaimantFactory,
@@ -29,6 +31,8 @@ from tests.factories import (
     OutletHandleFactory,
     ReliabilityRatingFactory,
     SourceFactory,
+    UserFactory,
+    grant,
 )
 from verification.models import Evidence, Publication, StatusChange
 from verification.services import claim_status_change, evidence_add, verdict_publish
@@ -38,8 +42,11 @@ OUR_MODELS = [
     for label in ("sources", "claims", "verification")
     for model in apps.get_app_config(label).get_models()
 ]
-# Written only elsewhere: tags by the claim forms, the audit trail by the status workflow.
-NOT_ADDABLE = {Tag, StatusChange, Snapshot, LinkCheck}
+# Written only elsewhere: tags by the claim forms, the audit trail by the status workflow, grants
+# and refused attempts by the desk and the API (where a reason is required).
+NOT_ADDABLE = {Tag, StatusChange, Snapshot, LinkCheck, SourceGrant, RestrictedSourceAttempt}
+# The record of who could see which sensitive source is for editors only.
+EDITORS_ONLY = {SourceGrant, RestrictedSourceAttempt}
 
 
 def url(model: Any, view: str = "changelist", *args: Any) -> str:
@@ -108,6 +115,15 @@ def populate(fact_checker: Any, editor: Any, n: int = 0) -> None:
         source=cited, url=cited.url, status=Source.LinkStatus.GONE, http_status=404,
         error_code="http_404", message="The site answers 404 Not Found.",
     )  # fmt: skip
+    # A grant and a refused attempt on a sensitive source, as the desk and the API write them.
+    informant = source_create(
+        actor=editor, kind="interview", url=f"https://informant{n}.example/", is_sensitive=True
+    )
+    grant(informant, fact_checker, by=editor, reason="Checks the informant's account.")
+    stranger = UserFactory(username=f"stranger{n}")
+    stranger.groups.add(Group.objects.get(name="viewer"))
+    with pytest.raises(ValidationError):
+        source_url_resolve(actor=stranger, url=informant.url)
 
 
 @pytest.fixture
@@ -143,7 +159,7 @@ def test_add_page_renders_for_an_editor_where_rows_can_be_added(client, editor, 
 def test_change_page_renders_for_every_role(client, users_by_role, one_of_each, model, role):
     client.force_login(users_by_role[role])
     response = client.get(url(model, "change", model.objects.order_by("pk").first().pk))
-    assert response.status_code == 200
+    assert response.status_code == (403 if model in EDITORS_ONLY and role != "editor" else 200)
 
 
 @pytest.mark.parametrize("model", OUR_MODELS, ids=lambda m: m.__name__)
@@ -395,12 +411,9 @@ def test_evidence_edited_and_removed_on_claim_page(client, fact_checker, claim):
 
 
 def test_viewer_gets_evidence_inline_without_sensitive_sources(client, viewer, fact_checker, claim):
+    informant = SourceFactory(title="Informant", is_sensitive=True, created_by=fact_checker)
     add_evidence(claim, fact_checker, SourceFactory(title="Open report"))
-    add_evidence(
-        claim,
-        fact_checker,
-        SourceFactory(title="Informant", is_sensitive=True, created_by=fact_checker),
-    )
+    add_evidence(claim, fact_checker, informant)
     client.force_login(viewer)
 
     response = client.get(url(Claim, "change", claim.pk))
@@ -662,10 +675,9 @@ def test_fact_checker_cannot_publish(client, fact_checker, verified_claim):
 
 
 def test_viewer_does_not_see_evidence_on_a_sensitive_source(client, viewer, fact_checker, claim):
+    informant = SourceFactory(is_sensitive=True, created_by=fact_checker)
     open_ = add_evidence(claim, fact_checker, SourceFactory())
-    hidden = add_evidence(
-        claim, fact_checker, SourceFactory(is_sensitive=True, created_by=fact_checker)
-    )
+    hidden = add_evidence(claim, fact_checker, informant)
     client.force_login(viewer)
 
     listed = client.get(url(Evidence)).context["cl"].result_list

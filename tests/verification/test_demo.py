@@ -8,12 +8,12 @@ from django.core.management.base import CommandError
 
 from claims.models import Claim
 from config.roles import Role, user_role
+from demo.newsroom import MERCENARIES, OUTLETS, demo_claim, demo_load
 from sources.models import Citation, Source
+from sources.selectors import sources_visible_to
 from tests.factories import ClaimFactory
-from verification.demo import MERCENARIES, OUTLETS, demo_claim, demo_load
 from verification.models import Evidence, Publication
 from verification.provenance import claim_provenance
-from verification.selectors import sources_visible_to
 
 
 @pytest.fixture

@@ -9,7 +9,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from claims.models import Claim
-from tests.factories import CitationFactory, ClaimFactory, EvidenceFactory, SourceFactory
+from tests.factories import (
+    CitationFactory,
+    ClaimFactory,
+    EvidenceFactory,
+    SourceFactory,
+    assign,
+    next_request,
+)
 from verification.models import Evidence
 from verification.services import evidence_add, evidence_delete, evidence_update
 
@@ -434,10 +441,11 @@ def test_a_malformed_quote_language_is_refused(fact_checker, quote_language):
 def test_evidence_from_a_sensitive_source_cannot_be_edited_by_a_checker_off_the_claim(
     fact_checker, other_fact_checker, editor
 ):
-    claim = ClaimFactory(assignee=fact_checker)
+    claim = ClaimFactory()
     source = SourceFactory(is_sensitive=True)
     evidence = _add(claim, editor, source=source)
-    _update(evidence, fact_checker, credibility=2)  # the claim's assignee may
+    assign(claim, editor, fact_checker)
+    _update(evidence, next_request(fact_checker), credibility=2)  # the editor's assignee may
     before = _state(claim)
 
     with pytest.raises(ValidationError) as exc:
@@ -445,6 +453,20 @@ def test_evidence_from_a_sensitive_source_cannot_be_edited_by_a_checker_off_the_
     assert _codes(exc.value, "evidence") == ["does_not_exist"]
     with pytest.raises(ValidationError):
         _delete(evidence, other_fact_checker)
+    assert _state(claim) == before
+
+
+def test_evidence_from_a_sensitive_source_cannot_be_edited_by_a_checker_who_took_the_claim(
+    fact_checker, editor
+):
+    claim = ClaimFactory()
+    evidence = _add(claim, editor, source=SourceFactory(is_sensitive=True))
+    assign(claim, fact_checker, fact_checker)
+    before = _state(claim)
+
+    with pytest.raises(ValidationError) as exc:
+        _update(evidence, next_request(fact_checker), credibility=1)
+    assert _codes(exc.value, "evidence") == ["does_not_exist"]
     assert _state(claim) == before
 
 

@@ -1,4 +1,5 @@
-"""Sensitive sources: seen by editors and the claim's fact-checkers (and whoever logged them)."""
+"""Sensitive sources: seen by editors, whoever logged them and those an editor granted them to
+(on the source, or by assigning them to a claim resting on it); adding evidence grants nothing."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.contrib.auth.models import Group, User
 from claims.models import Claim
 from config.roles import Role
 from sources.models import Source
+from sources.selectors import source_is_visible_to, sources_visible_to
 from tests.factories import (
     CitationFactory,
     ClaimFactory,
@@ -17,10 +19,13 @@ from tests.factories import (
     OutletFactory,
     SourceFactory,
     UserFactory,
+    assign,
+    grant,
+    next_request,
 )
 from verification.models import Evidence
 from verification.provenance import Provenance, claim_provenance
-from verification.selectors import claim_evidence, source_is_visible_to, sources_visible_to
+from verification.selectors import claim_evidence
 
 pytestmark = pytest.mark.django_db
 
@@ -58,8 +63,9 @@ class Newsroom:
 def newsroom(viewer, fact_checker, editor, outsider) -> Newsroom:
     """One claim resting on a public source and a sensitive one (an informant), and a cast:
 
-    the informant was logged by a viewer (``author``) and attached by ``adder``; ``assignee``
-    has the claim; ``colleague`` added other evidence on it; ``fact_checker`` is not on it.
+    the informant was logged by a viewer (``author``) and attached by ``adder`` (a row from the
+    old rule); an editor assigned ``assignee`` to the claim and granted ``granted`` the informant;
+    ``colleague`` added other evidence on the claim; ``fact_checker`` is not on it.
     """
     users = {
         "viewer": viewer,
@@ -69,25 +75,29 @@ def newsroom(viewer, fact_checker, editor, outsider) -> Newsroom:
         "author": _user("ann_author", Role.VIEWER),
         "adder": _user("adam_adder", Role.FACT_CHECKER),
         "assignee": _user("asha_assignee", Role.FACT_CHECKER),
+        "granted": _user("gina_granted", Role.VIEWER),
         "colleague": _user("carl_colleague", Role.FACT_CHECKER),
         "superuser": _user("sam_super", None, is_superuser=True),
         "inactive_editor": _user("ina_inactive", Role.EDITOR, is_active=False),
     }
-    claim = ClaimFactory(assignee=users["assignee"])
+    claim = ClaimFactory()
     public = SourceFactory(sourcing=ORIGINAL)
     sensitive = SourceFactory(sourcing=ORIGINAL, is_sensitive=True, created_by=users["author"])
     EvidenceFactory(claim=claim, source=public, added_by=users["colleague"])
     EvidenceFactory(claim=claim, source=sensitive, added_by=users["adder"])
+    claim = assign(claim, editor, users["assignee"])
+    grant(sensitive, users["granted"], by=editor)
+    users = {who: next_request(user) for who, user in users.items()}
     return Newsroom(claim=claim, public=public, sensitive=sensitive, users=users)
 
 
-CAN_SEE = ["editor", "superuser", "assignee", "adder", "colleague", "author"]
-CANNOT_SEE = ["viewer", "stranger"]
+CAN_SEE = ["editor", "superuser", "assignee", "granted", "author"]
+CANNOT_SEE = ["viewer", "stranger", "adder", "colleague"]
 NO_ROLE = ["outsider", "inactive_editor"]
 
 
 @pytest.mark.parametrize("who", CAN_SEE)
-def test_sensitive_source_is_visible_to_editors_the_claims_checkers_and_its_author(newsroom, who):
+def test_sensitive_source_is_visible_to_editors_its_author_and_those_granted(newsroom, who):
     user = newsroom.users[who]
 
     assert newsroom.sensitive in sources_visible_to(user=user)
@@ -99,7 +109,7 @@ def test_sensitive_source_is_visible_to_editors_the_claims_checkers_and_its_auth
 
 
 @pytest.mark.parametrize("who", CANNOT_SEE)
-def test_sensitive_source_is_hidden_from_viewers_and_checkers_not_on_the_claim(newsroom, who):
+def test_sensitive_source_is_hidden_from_everyone_else_evidence_adders_too(newsroom, who):
     user = newsroom.users[who]
 
     assert newsroom.sensitive not in sources_visible_to(user=user)
@@ -124,7 +134,7 @@ def test_anonymous_callers_see_no_source_at_all(newsroom):
     assert not claim_evidence(claim=newsroom.claim, user=None).exists()
 
 
-@pytest.mark.parametrize("who", ["viewer", "stranger"])
+@pytest.mark.parametrize("who", CANNOT_SEE)
 def test_provenance_counts_for_those_who_cannot_see_leave_the_sensitive_source_out(newsroom, who):
     prov = claim_provenance(claim=newsroom.claim, user=newsroom.users[who])
 
@@ -133,7 +143,7 @@ def test_provenance_counts_for_those_who_cannot_see_leave_the_sensitive_source_o
     assert newsroom.sensitive.pk not in _source_ids(prov)
 
 
-@pytest.mark.parametrize("who", ["editor", "assignee", "colleague"])
+@pytest.mark.parametrize("who", ["editor", "assignee", "granted"])
 def test_provenance_counts_the_sensitive_source_for_those_who_may_see_it(newsroom, who):
     prov = claim_provenance(claim=newsroom.claim, user=newsroom.users[who])
 
@@ -163,23 +173,31 @@ def test_a_sensitive_source_inside_a_chain_is_not_walked_through_for_a_viewer(
     assert claim_provenance(claim=claim, user=fact_checker).edges == ()
 
 
-def test_a_checker_on_one_claim_does_not_see_sensitive_sources_of_another(newsroom):
+def test_a_grant_on_one_claim_does_not_reach_sensitive_sources_of_another(newsroom):
     elsewhere = ClaimFactory()
     other_informant = SourceFactory(is_sensitive=True)
     EvidenceFactory(claim=elsewhere, source=other_informant, added_by=newsroom.users["editor"])
 
-    for who in ("assignee", "adder", "colleague"):
-        visible = sources_visible_to(user=newsroom.users[who])
+    for who in ("assignee", "granted"):
+        visible = sources_visible_to(user=next_request(newsroom.users[who]))
         assert newsroom.sensitive in visible
         assert other_informant not in visible
 
 
-def test_a_sensitive_source_becomes_visible_once_a_checker_is_assigned(newsroom, fact_checker):
+def test_a_sensitive_source_becomes_visible_once_an_editor_assigns_a_checker(
+    newsroom, fact_checker, editor
+):
     assert newsroom.sensitive not in sources_visible_to(user=fact_checker)
 
+    assign(newsroom.claim, editor, fact_checker)
+
+    assert newsroom.sensitive in sources_visible_to(user=next_request(fact_checker))
+
+
+def test_an_assignee_set_without_the_service_grants_nothing(newsroom, fact_checker):
     Claim.objects.filter(pk=newsroom.claim.pk).update(assignee=fact_checker)
 
-    assert newsroom.sensitive in sources_visible_to(user=fact_checker)
+    assert newsroom.sensitive not in sources_visible_to(user=next_request(fact_checker))
 
 
 def test_a_sensitive_source_logged_but_not_yet_used_is_visible_to_its_author_only(

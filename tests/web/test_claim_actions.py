@@ -9,7 +9,8 @@ from django.apps import apps
 from django.contrib.auth.models import User
 
 from claims.models import Claim, ClaimRelation
-from sources.models import Snapshot, Source
+from sources.models import RestrictedSourceAttempt, Snapshot, Source
+from sources.services import RESTRICTED_MESSAGE
 from tests.factories import ClaimFactory, SourceFactory
 from tests.web.claim_helpers import HTMX, claim_url, move, verdict
 from verification.models import Evidence, Publication, StatusChange
@@ -363,12 +364,14 @@ def test_a_sensitive_source_the_user_may_not_see_is_no_such_source(client, fact_
 
 def test_a_url_of_a_hidden_sensitive_source_is_not_named(client, fact_checker):
     claim = ClaimFactory()
-    SourceFactory(title="Informant", url="https://secret.example/page", is_sensitive=True)
+    hidden = SourceFactory(title="Informant", url="https://secret.example/page", is_sensitive=True)
     data = _evidence_data(claim, url="https://secret.example/page")
     response = _post(client, fact_checker, claim, "claim-evidence", data)
     assert response.status_code == 400
-    assert "restricted source" in _text(response)
+    assert RESTRICTED_MESSAGE in _text(response)
     assert "Informant" not in _text(response)
+    assert f"/sources/{hidden.pk}/" not in _text(response)
+    assert RestrictedSourceAttempt.objects.get().attempted_by == fact_checker
 
 
 def test_evidence_on_a_verdict_flags_it_for_review(client, fact_checker):

@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from claims.models import Claim, ClaimRelation
+from demo.newsroom import MERCENARIES, demo_claim, demo_load
 from sources.models import Snapshot, Source
 from tests.factories import (
     ClaimantFactory,
@@ -30,7 +31,6 @@ from tests.web.claim_helpers import (
     snapshot,
     verdict,
 )
-from verification.demo import MERCENARIES, demo_claim, demo_load
 from verification.models import Evidence
 from verification.services import evidence_add, verdict_publish, verdict_unpublish
 

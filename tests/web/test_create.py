@@ -11,7 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from claims.models import Claim, Claimant, ClaimRelation
-from sources.models import Snapshot, Source
+from sources.models import RestrictedSourceAttempt, Snapshot, Source
+from sources.services import RESTRICTED_MESSAGE
 from tests.api.test_snapshots import PDF, stored_files
 from tests.factories import ClaimantFactory, ClaimFactory, SourceFactory
 from verification.models import Evidence
@@ -186,9 +187,10 @@ def test_a_first_source_recorded_as_a_hidden_source_is_not_named(client, fact_ch
     hidden = SourceFactory(is_sensitive=True, created_by=editor, url="https://leak.example/a")
     response = signed_in(client, fact_checker).post(NEW_CLAIM, claim_data(source_url=hidden.url))
     assert response.status_code == 400
-    assert "restricted source" in text(response)
+    assert RESTRICTED_MESSAGE in text(response)
     assert reverse("web:source-detail", args=[hidden.pk]) not in text(response)
     assert not Claim.objects.exists()
+    assert RestrictedSourceAttempt.objects.get().attempted_by == fact_checker
 
 
 def test_a_forged_first_source_by_a_viewer_is_refused_and_writes_nothing(client, viewer):
@@ -283,8 +285,9 @@ def test_a_url_recorded_as_a_hidden_source_is_refused_without_naming_it(client, 
     response = signed_in(client, viewer).post(NEW_SOURCE, source_data(url=hidden.url))
     assert response.status_code == 400
     body = text(response)
-    assert "restricted source" in body
+    assert RESTRICTED_MESSAGE in body
     assert reverse("web:source-detail", args=[hidden.pk]) not in body
+    assert RestrictedSourceAttempt.objects.get().attempted_by == viewer
 
 
 def test_a_document_without_url_is_logged_with_its_upload_archived(client, viewer):

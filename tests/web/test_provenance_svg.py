@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from claims.models import Claim
+from demo.newsroom import MERCENARIES, demo_claim, demo_load
 from sources.models import Source
 from tests.factories import (
     CitationFactory,
@@ -17,7 +18,6 @@ from tests.factories import (
     ReliabilityRatingFactory,
     SourceFactory,
 )
-from verification.demo import MERCENARIES, demo_claim, demo_load
 from verification.models import Evidence
 from verification.provenance import claim_provenance
 from verification.provenance_svg import (

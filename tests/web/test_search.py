@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 
 from claims.models import Claim
+from demo.newsroom import MERCENARIES, demo_claim, demo_load
 from sources.models import Outlet, Source
 from tests.factories import (
     ClaimantFactory,
@@ -20,8 +21,8 @@ from tests.factories import (
     OutletHandleFactory,
     PublicationFactory,
     SourceFactory,
+    assign,
 )
-from verification.demo import MERCENARIES, demo_claim, demo_load
 from verification.search import Kind, search_terms
 
 SEARCH = reverse("web:search")
@@ -204,39 +205,47 @@ def test_a_handle_finds_the_outlets_sources_on_any_platform(client, viewer):
 
 
 @pytest.fixture
-def hidden(db):
-    source = SourceFactory(
-        title="Interrogation video", url="https://videos.example/prisoner-1", is_sensitive=True
-    )
-    claim = ClaimFactory(text="The prisoner said he was recruited online.")
-    EvidenceFactory(source=source, claim=claim)
-    return source
+def hidden_on_claim(hidden):
+    """The shared informant, with a claim resting on it."""
+    claim = ClaimFactory(text="The informant said he was recruited online.")
+    EvidenceFactory(source=hidden, claim=claim)
+    return hidden
 
 
-@pytest.mark.parametrize("query", ["https://videos.example/prisoner-1", "videos.example", "video"])
+@pytest.mark.parametrize("query", ["https://informant.example/leak", "informant.example", "leak"])
 def test_a_sensitive_source_is_never_found_by_those_who_may_not_see_it(
-    client, viewer, fact_checker, hidden, query
+    client, viewer, fact_checker, hidden_on_claim, query
 ):
     for user in (viewer, fact_checker):
         client.force_login(user)
         response = client.get(SEARCH, {"q": query})
         assert _sources(response) == []
         assert _claims(response) == []
-        assert b"Interrogation" not in response.content
+        assert b"Informant" not in response.content
 
 
-def test_editors_find_the_sensitive_source_marked_as_such(client, editor, hidden):
+def test_editors_find_the_sensitive_source_marked_as_such(client, editor, hidden_on_claim):
     client.force_login(editor)
-    response = client.get(SEARCH, {"q": "https://www.videos.example/prisoner-1#t=3"})
-    assert _sources(response) == ["Interrogation video"]
-    assert _claims(response) == ["The prisoner said he was recruited online."]
+    response = client.get(SEARCH, {"q": "https://www.informant.example/leak#t=3"})
+    assert _sources(response) == ["Informant"]
+    assert _claims(response) == ["The informant said he was recruited online."]
     assert b'<span class="badge sensitive">Sensitive</span>' in response.content
 
 
-def test_the_claims_fact_checker_finds_the_sensitive_source(client, fact_checker, hidden):
-    Claim.objects.filter(evidence__source=hidden).update(assignee=fact_checker)
+def test_the_claims_own_assignee_does_not_find_the_sensitive_source(
+    client, fact_checker, hidden_on_claim
+):
+    Claim.objects.filter(evidence__source=hidden_on_claim).update(assignee=fact_checker)
     client.force_login(fact_checker)
-    assert _sources(client.get(SEARCH, {"q": "videos.example"})) == ["Interrogation video"]
+    assert _sources(client.get(SEARCH, {"q": "informant.example"})) == []
+
+
+def test_a_fact_checker_an_editor_assigned_finds_the_sensitive_source(
+    client, fact_checker, editor, hidden_on_claim
+):
+    assign(Claim.objects.get(evidence__source=hidden_on_claim), editor, fact_checker)
+    client.force_login(fact_checker)
+    assert _sources(client.get(SEARCH, {"q": "informant.example"})) == ["Informant"]
 
 
 # --- Filters ------------------------------------------------------------------------------------

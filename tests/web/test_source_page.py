@@ -10,7 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from sources.models import Citation, LinkCheck, Snapshot, Source
+from sources.models import Citation, LinkCheck, RestrictedSourceAttempt, Snapshot, Source
+from sources.services import RESTRICTED_MESSAGE
 from tests.api.test_snapshots import (  # noqa: F401 - site_fixture is the ``site`` fixture
     PDF,
     archived_snapshot,
@@ -25,6 +26,7 @@ from tests.factories import (
     OutletFactory,
     ReliabilityRatingFactory,
     SourceFactory,
+    assign,
 )
 from verification.models import Evidence
 
@@ -121,10 +123,10 @@ def test_snapshots_show_status_reason_hash_and_safe_links_only(client, viewer, e
     assert "The name news.example does not exist." in body and "(dns)" in body
     assert "Failed" in body and "Archived" in body
     assert "Web page, as served" in body and "Uploaded file" in body
-    assert reverse("verification_sources:snapshot-warc", args=[archived.pk]) in body
-    assert reverse("verification_sources:snapshot-text", args=[archived.pk]) in body
-    assert reverse("verification_sources:snapshot-file", args=[upload.pk]) in body
-    assert reverse("verification_sources:snapshot-text", args=[failed.pk]) not in body
+    assert reverse("sources:snapshot-warc", args=[archived.pk]) in body
+    assert reverse("sources:snapshot-text", args=[archived.pk]) in body
+    assert reverse("sources:snapshot-file", args=[upload.pk]) in body
+    assert reverse("sources:snapshot-text", args=[failed.pk]) not in body
     # Captured HTML is never inlined into the page.
     assert "<script>alert(document.cookie)</script>" not in response_text_raw(client, source)
 
@@ -219,12 +221,13 @@ def test_a_sensitive_source_is_404_to_a_viewer_and_an_uninvolved_fact_checker(
     assert signed_in(client, fact_checker).get(page(hidden)).status_code == 404
 
 
-def test_a_sensitive_source_is_shown_to_editors_the_claims_fact_checker_and_its_creator(
+def test_a_sensitive_source_is_shown_to_editors_the_assigned_fact_checker_and_its_creator(
     client, editor, fact_checker, viewer
 ):
-    claim = ClaimFactory(assignee=fact_checker)
+    claim = ClaimFactory()
     secret = SourceFactory(is_sensitive=True, created_by=viewer)
     EvidenceFactory(claim=claim, source=secret)
+    assign(claim, editor, fact_checker)
     for user in (editor, fact_checker, viewer):
         response = signed_in(client, user).get(page(secret))
         assert response.status_code == 200
@@ -425,7 +428,8 @@ def test_a_hidden_source_cannot_be_cited_or_found(client, fact_checker, source, 
     by_id = cite(client, source, target=f"#{hidden.pk}")
     assert by_id.status_code == 400 and f"No source #{hidden.pk}." in text(by_id)
     by_url = cite(client, source, target=hidden.url)
-    assert by_url.status_code == 400 and "restricted source" in text(by_url)
+    assert by_url.status_code == 400 and RESTRICTED_MESSAGE in text(by_url)
+    assert RestrictedSourceAttempt.objects.get().attempted_by == fact_checker
     picked = cite(client, source, target="leak", cited_id=hidden.pk)
     assert picked.status_code == 400
     assert not Citation.objects.exists()
@@ -471,9 +475,7 @@ def test_an_upload_with_htmx_answers_with_the_archive_section(client, viewer, so
     response = signed_in(client, viewer).post(action("upload", source), {"file": pdf()}, **HTMX)
     assert response.status_code == 200
     assert "Uploaded report.pdf" in text(response)
-    assert reverse("verification_sources:snapshot-file", args=[Snapshot.objects.get().pk]) in (
-        text(response)
-    )
+    assert reverse("sources:snapshot-file", args=[Snapshot.objects.get().pk]) in (text(response))
 
 
 def test_a_refused_file_is_a_field_error_and_writes_nothing(client, viewer, source):
@@ -592,7 +594,8 @@ def test_a_url_recorded_as_a_hidden_source_is_not_named(client, fact_checker, hi
     )
     assert response.status_code == 400
     body = text(response)
-    assert "restricted source" in body and page(hidden) not in body
+    assert RESTRICTED_MESSAGE in body and page(hidden) not in body
+    assert RestrictedSourceAttempt.objects.get().attempted_by == fact_checker
 
 
 def test_a_non_editor_cannot_lift_the_sensitive_mark(client, viewer):

@@ -19,8 +19,9 @@ from claims.models import Claim, ClaimRelation
 from config.api import MAX_ID
 from config.roles import Role
 from sources.models import Source
+from sources.selectors import sources_visible_to
 from verification.models import Evidence
-from verification.selectors import User, sources_visible_to
+from verification.selectors import User
 
 UNASSIGN = "none"
 

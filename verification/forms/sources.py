@@ -17,11 +17,10 @@ from django.utils.html import format_html
 
 from config.api import MAX_ID
 from sources.canonical import InvalidURL, canonicalize
-from sources.filters import words_q
 from sources.models import Citation, Source
+from sources.selectors import grantable_people, source_candidate, source_citation_candidates
 from verification.forms.common import add_service_errors, as_id
-from verification.selectors import User, sources_visible_to
-from verification.source_apis import without_hidden_ids
+from verification.selectors import User
 
 CANDIDATES_SHOWN = 10
 
@@ -46,8 +45,7 @@ def source_write_errors(
     rename: Mapping[str, str] | None = None,
 ) -> None:
     """A source write's errors on the form; a URL already recorded links to that source's page
-    (or, when the user may not see it, says it is restricted without naming it)."""
-    exc = without_hidden_ids(exc, user=user)
+    (a restricted one is never named: the service says only that it cannot be added)."""
     if hasattr(exc, "error_dict") and "url" in exc.error_dict:
         linked = []
         for error in exc.error_dict["url"]:
@@ -223,26 +221,19 @@ class CitationAddForm(DeskForm):
             }
         )
 
-    def _visible(self):
-        return sources_visible_to(user=self.user).exclude(pk=self.source.pk)
-
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         target = (data.get("target") or "").strip()
         data["new_kind"] = data.get("new_kind") or Source.Kind.ARTICLE
         data["cited"] = None
         data["new_url"] = ""
-        if data.get("cited_id"):
-            data["cited"] = self._visible().filter(pk=data["cited_id"]).first()
+        picked = data.get("cited_id") or as_id(target)
+        if picked:
+            data["cited"] = source_candidate(user=self.user, source_id=picked, citing=self.source)
             if data["cited"] is None:
-                self.add_error("target", "No such source.")
+                self.add_error("target", f"No source #{picked}.")
             return data
         if not target:
-            return data
-        if (target_id := as_id(target)) is not None:
-            data["cited"] = self._visible().filter(pk=target_id).first()
-            if data["cited"] is None:
-                self.add_error("target", f"No source #{target_id}.")
             return data
         url = f"https://{target}" if target.lower().startswith("www.") else target
         if "://" in url:
@@ -251,22 +242,15 @@ class CitationAddForm(DeskForm):
             except InvalidURL:
                 self.add_error("target", "Enter a web address starting with http:// or https://.")
                 return data
-            recorded = Source.objects.filter(canonical_url=canonical).first()
-            if recorded is None:
-                data["new_url"] = url
-            elif recorded.pk == self.source.pk:
+            if canonical == self.source.canonical_url:
                 self.add_error("target", "A source cannot cite itself.")
-            elif not self._visible().filter(pk=recorded.pk).exists():
-                self.add_error(
-                    "target", "This page is recorded as a restricted source; ask an editor."
-                )
-            else:
-                data["cited"] = recorded
+                return data
+            # Recorded or not, visible or not: the view resolves it through the service, which
+            # refuses a restricted one (and tells an editor) without naming it.
+            data["new_url"] = url
             return data
-        matches = list(
-            self._visible()
-            .filter(words_q(target, ("title", "url", "author")))
-            .order_by("-created_at", "-pk")[: CANDIDATES_SHOWN + 1]
+        matches = source_citation_candidates(
+            source=self.source, user=self.user, query=target, limit=CANDIDATES_SHOWN + 1
         )
         if len(matches) == 1:
             data["cited"] = matches[0]
@@ -278,18 +262,30 @@ class CitationAddForm(DeskForm):
         return data
 
 
-def citation_candidates(*, source: Source, user: User, query: str) -> list[Source]:
-    """Sources the user may see matching ``query`` (words, or a URL in any spelling)."""
-    query = query.strip()
-    if len(query) < 2:
-        return []
-    visible = sources_visible_to(user=user).exclude(pk=source.pk)
-    if "://" in query:
-        try:
-            return list(visible.filter(canonical_url=canonicalize(query)))
-        except InvalidURL:
-            return []
-    if (query_id := as_id(query)) is not None:
-        return list(visible.filter(pk=query_id))
-    matches = visible.filter(words_q(query, ("title", "url", "author")))
-    return list(matches.order_by("-created_at", "-pk")[:CANDIDATES_SHOWN])
+class GrantForm(DeskForm):
+    """An editor lets one colleague see this sensitive source."""
+
+    id_prefix = "grant"
+
+    grantee = forms.ModelChoiceField(
+        queryset=None,  # set per form: active newsroom members below editor
+        label="Colleague",
+        empty_label="Choose a colleague",
+    )
+    reason = forms.CharField(
+        label="Why they need to see it",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["grantee"]
+        field.queryset = grantable_people()
+        field.label_from_instance = lambda user: user.get_username()
+
+
+class RevokeForm(DeskForm):
+    id_prefix = "revoke"
+
+    reason = forms.CharField(label="Why access ends", max_length=2000, widget=forms.TextInput())

@@ -25,7 +25,8 @@ from claims.services import StaleVersionError, claim_relation_create
 from config.roles import Role, has_role
 from sources.canonical import social_handle
 from sources.models import Source
-from sources.services import canonical_url_for, source_create
+from sources.selectors import sources_visible_to
+from sources.services import canonical_url_for, source_create, source_url_resolve
 from verification.forms.claim import (
     UNASSIGN,
     AssignForm,
@@ -38,7 +39,7 @@ from verification.forms.claim import (
     assign_candidates,
 )
 from verification.forms.common import add_service_errors, as_id
-from verification.selectors import User, sources_visible_to
+from verification.selectors import User
 from verification.services import (
     claim_assign,
     claim_status_change,
@@ -46,7 +47,6 @@ from verification.services import (
     verdict_publish,
     verdict_unpublish,
 )
-from verification.source_apis import without_hidden_ids
 from verification.views.claim_page import (
     claim_page,
     claim_suggestions,
@@ -270,20 +270,13 @@ def claim_status(request: HttpRequest, claim_id: int) -> HttpResponse:
     )
 
 
-def _source_for_url(*, user: User, url: str, kind: str, title: str) -> Source:
-    """The source with this page's canonical URL if the user may see it, else a new one.
-    Runs inside the caller's transaction, so a refused evidence write leaves no source."""
-    canonical = canonical_url_for(url)
-    existing = sources_visible_to(user=user).filter(canonical_url=canonical).first()
-    if existing is not None:
-        return existing
+def _new_source(*, user: User, url: str, kind: str, title: str) -> Source:
+    """A new source for a page not recorded yet. Runs inside the caller's transaction, so a
+    refused evidence write leaves no source."""
     if not kind:
+        canonical = canonical_url_for(url)
         kind = Source.Kind.SOCIAL_POST if social_handle(canonical) else Source.Kind.ARTICLE
-    try:
-        return source_create(actor=user, kind=kind, url=url, title=title)
-    except ValidationError as exc:
-        # A URL already recorded as a source the user may not see is not named.
-        raise without_hidden_ids(exc, user=user) from exc
+    return source_create(actor=user, kind=kind, url=url, title=title)
 
 
 @newsroom_required(Role.FACT_CHECKER)
@@ -292,8 +285,10 @@ def claim_evidence_add(request: HttpRequest, claim_id: int) -> HttpResponse:
     form = EvidenceAddForm(request.POST, user=request.user)
 
     def write(claim: Claim, data: dict[str, Any]) -> str:
+        # Outside the transaction: a refused restricted URL stays recorded for editors.
+        source = data["source_obj"] or source_url_resolve(actor=request.user, url=data["url"])
         with transaction.atomic():
-            source = data["source_obj"] or _source_for_url(
+            source = source or _new_source(
                 user=request.user,
                 url=data["url"],
                 kind=data["source_kind"],

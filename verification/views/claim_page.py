@@ -21,17 +21,12 @@ from config.roles import Role, has_role
 from sources.canonical import InvalidURL, canonicalize
 from sources.filters import words_q
 from sources.models import ReliabilityRating, Snapshot, Source
+from sources.selectors import source_visibility_q, sources_visible_to
 from verification.forms.common import as_id
 from verification.models import Evidence, Publication, StatusChange
 from verification.provenance import claim_provenance
 from verification.provenance_svg import provenance_picture
-from verification.selectors import (
-    User,
-    claim_evidence,
-    claim_history,
-    claim_publications,
-    sources_visible_to,
-)
+from verification.selectors import User, claim_evidence, claim_history, claim_publications
 from verification.workflow import next_statuses, transition_role
 
 GRADE_LABELS = dict(ReliabilityRating.Grade.choices)
@@ -339,7 +334,7 @@ def conflict_for(*, current: Claim, expected_version: int, user: User) -> Confli
         )
         candidates.append((publication.created_at, publication.actor.get_username(), what))
     evidence = (
-        Evidence.objects.filter(claim=current, source__in=sources_visible_to(user=user))
+        Evidence.objects.filter(source_visibility_q(user, prefix="source__"), claim=current)
         .select_related("added_by", "source")
         .order_by("-updated_at", "-pk")
         .first()

@@ -17,14 +17,13 @@ from claims.models import Claim, Claimant
 from claims.services import claim_create, claimant_create
 from sources.archiving.services import snapshot_upload
 from sources.models import Source
-from sources.services import canonical_url_for, source_create
+from sources.services import source_create, source_url_resolve
 from verification.forms.common import add_service_errors
 from verification.forms.create import ClaimCreateForm
 from verification.forms.sources import (
     SourceCreateForm,
     source_write_errors,
 )
-from verification.selectors import source_is_visible_to
 from verification.services import evidence_add
 from verification.views.common import newsroom_required
 from verification.views.sources import upload_guard
@@ -46,17 +45,9 @@ def _renamed(exc: ValidationError, names: Mapping[str, str]) -> ValidationError:
 def _first_source(*, actor: AbstractBaseUser, url: str, kind: str) -> tuple[Source, bool]:
     """The source recorded for ``url`` (any spelling), or a new one; and whether it is new."""
     try:
-        canonical = canonical_url_for(url)
-    except ValidationError as exc:
-        raise _renamed(exc, SOURCE_FIELDS) from exc
-    recorded = Source.objects.filter(canonical_url=canonical).first()
-    if recorded is not None:
-        if not source_is_visible_to(source=recorded, user=actor):
-            raise ValidationError(
-                {"source_url": "This page is recorded as a restricted source; ask an editor."}
-            )
-        return recorded, False
-    try:
+        recorded = source_url_resolve(actor=actor, url=url)
+        if recorded is not None:
+            return recorded, False
         return source_create(actor=actor, kind=kind, url=url), True
     except ValidationError as exc:
         raise _renamed(exc, SOURCE_FIELDS) from exc
@@ -112,6 +103,12 @@ def claim_new(request: HttpRequest) -> HttpResponse:
     duplicate_of = None
     if request.method == "POST" and form.is_valid():
         try:
+            if url := form.cleaned_data["source_url"].strip():
+                # Outside claim_log's transaction: a refused restricted URL stays on record.
+                try:
+                    source_url_resolve(actor=request.user, url=url)
+                except ValidationError as exc:
+                    raise _renamed(exc, SOURCE_FIELDS) from exc
             claim, new_source = claim_log(actor=request.user, form=form)
         except ValidationError as exc:
             duplicate_of = _duplicate_of(exc)
@@ -145,6 +142,8 @@ def source_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data.get("file")
         try:
+            if form.cleaned_data.get("url"):
+                source_url_resolve(actor=request.user, url=form.cleaned_data["url"])
             with transaction.atomic():
                 source = source_create(actor=request.user, **form.service_values())
                 if upload is not None:

@@ -12,23 +12,23 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
-from claims.models import Claim
 from config.roles import Role, has_role, require_role
-from sources.models import Outlet, ReliabilityRating, Source
+from sources.models import Outlet, ReliabilityRating
+from sources.selectors import (
+    outlet_name_suggestions,
+    outlet_ratings,
+    outlet_sources,
+)
 from sources.services import outlet_domain_add, outlet_handle_add, outlet_rate, outlet_update
 from verification.forms.common import add_service_errors
 from verification.forms.outlets import DomainAddForm, HandleAddForm, OutletEditForm, RatingForm
-from verification.models import Evidence
-from verification.selectors import User, sources_visible_to
-from verification.source_apis import with_details
+from verification.selectors import outlet_claims
 from verification.views.common import is_htmx, newsroom_required
 from verification.views.paging import PageLinks, paginate
 
@@ -60,36 +60,6 @@ def outlet_or_404(outlet_id: int) -> Outlet:
 def grade_label(grade: str | None) -> str:
     """``B`` as ``B - Usually reliable``; empty when never rated."""
     return ReliabilityRating.Grade(grade).label if grade else ""
-
-
-def outlet_ratings(outlet: Outlet) -> QuerySet[ReliabilityRating]:
-    return outlet.ratings.select_related("rated_by").order_by("-rated_at", "-pk")
-
-
-def outlet_sources(outlet: Outlet, *, user: User) -> QuerySet[Source]:
-    """The outlet's sources the user may see, newest first, with capture and link health."""
-    visible = sources_visible_to(user=user).filter(outlet=outlet)
-    return with_details(visible).order_by("-created_at", "-pk")
-
-
-def outlet_claims(outlet: Outlet, *, user: User) -> QuerySet[Claim]:
-    """Distinct claims with evidence from the outlet's sources the user may see, newest first,
-    with how many such evidence rows each has."""
-    visible = sources_visible_to(user=user).filter(outlet=outlet).values("pk")
-    evidence = Evidence.objects.filter(source__in=visible)
-    per_claim = (
-        evidence.filter(claim=OuterRef("pk"))
-        .order_by()
-        .values("claim")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return (
-        Claim.objects.filter(pk__in=evidence.values("claim_id"))
-        .select_related("claimant")
-        .annotate(outlet_evidence=Coalesce(Subquery(per_claim), 0))
-        .order_by("-created_at", "-pk")
-    )
 
 
 # --- Rendering ---------------------------------------------------------------------------------
@@ -238,3 +208,12 @@ def outlet_handle_add_view(request: HttpRequest, outlet_id: int) -> HttpResponse
             messages.success(request, f"Added the handle {row}.")
             return redirect("web:outlet-detail", outlet_id=outlet.pk)
     return _page(request, outlet, status=400, handle_form=form)
+
+
+@newsroom_required()
+@require_GET
+def outlet_suggest(request: HttpRequest) -> HttpResponse:
+    """htmx: up to 10 outlets whose name contains what is typed, as datalist options."""
+    typed = request.GET.get("outlet", "")[:200].strip()
+    names = outlet_name_suggestions(typed=typed) if len(typed) >= 2 else []
+    return render(request, "verification/outlet/_suggestions.html", {"names": names})

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -25,30 +25,46 @@ from django.views.decorators.http import require_GET, require_POST
 from config.roles import Role, has_role, require_role
 from sources.archiving.linkcheck import source_link_check
 from sources.archiving.services import snapshot_recapture, snapshot_upload
-from sources.models import Citation, LinkCheck, Source
-from sources.services import citation_create, source_create, source_update
+from sources.models import Citation, Source, SourceGrant
+from sources.selectors import source_citation_candidates as citation_candidates
+from sources.selectors import (
+    source_citations,
+    source_grants,
+    source_link_checks,
+    source_restricted_attempts,
+    source_snapshots,
+    visible_source_or_404,
+)
+from sources.services import (
+    citation_create,
+    source_create,
+    source_grant_create,
+    source_grant_revoke,
+    source_update,
+    source_url_resolve,
+)
 from verification.forms.common import add_service_errors
 from verification.forms.sources import (
     CitationAddForm,
+    GrantForm,
+    RevokeForm,
     SourceEditForm,
     UploadForm,
-    citation_candidates,
     source_write_errors,
 )
-from verification.models import Evidence
-from verification.selectors import User, sources_visible_to
-from verification.snapshot_apis import source_snapshots
-from verification.source_apis import visible_source_or_404
+from verification.selectors import User, source_evidence
 from verification.views.common import is_htmx, newsroom_required
 from verification.views.outlets import grade_label
 
 SNAPSHOTS_SHOWN = 25
 LINK_CHECKS_SHOWN = 25
+ACCESS_ROWS_SHOWN = 100
 PAGE = "verification/source/detail.html"
 SECTIONS = {
     "archive": "verification/source/_archive.html",
     "link_health": "verification/source/_link_health.html",
     "citations": "verification/source/_citations.html",
+    "access": "verification/source/_access.html",
 }
 
 
@@ -74,11 +90,7 @@ def _archive(source: Source) -> dict[str, Any]:
 
 
 def _link_health(source: Source) -> dict[str, Any]:
-    checks = list(
-        LinkCheck.objects.filter(source=source).order_by("-checked_at", "-pk")[
-            : LINK_CHECKS_SHOWN + 1
-        ]
-    )
+    checks = list(source_link_checks(source)[: LINK_CHECKS_SHOWN + 1])
     return {
         "link_checks": checks[:LINK_CHECKS_SHOWN],
         "more_link_checks": len(checks) > LINK_CHECKS_SHOWN,
@@ -86,23 +98,24 @@ def _link_health(source: Source) -> dict[str, Any]:
 
 
 def _citations(source: Source, user: User) -> dict[str, Any]:
-    """Citations to and from sources the user may see; a hidden source's edges are left out."""
-    visible = sources_visible_to(user=user).values("pk")
-    rows = Citation.objects.select_related("created_by").order_by("pk")
-    return {
-        "cites": rows.filter(citing=source, cited__in=visible).select_related("cited__outlet"),
-        "cited_by": rows.filter(cited=source, citing__in=visible).select_related("citing__outlet"),
-    }
+    return source_citations(source=source, user=user)
 
 
 def _claims(source: Source) -> dict[str, Any]:
-    # Every claim is visible to every role; this source is visible to the user already.
-    evidence = (
-        Evidence.objects.filter(source=source)
-        .select_related("claim__claimant", "added_by")
-        .order_by("-added_at", "-pk")
-    )
-    return {"evidence_rows": evidence}
+    return {"evidence_rows": source_evidence(source=source)}
+
+
+def _access(source: Source, user: User) -> dict[str, Any]:
+    """Editors only: who holds grants on this sensitive source, and who was refused its URL.
+    (Only sensitive sources take grants and refusals; a lifted mark leaves them in the admin.)"""
+    if not source.is_sensitive or not has_role(user, Role.EDITOR):
+        return {}
+    grants = list(source_grants(source=source)[:ACCESS_ROWS_SHOWN])
+    return {
+        "active_grants": [grant for grant in grants if grant.is_active],
+        "ended_grants": [grant for grant in grants if not grant.is_active],
+        "restricted_attempts": list(source_restricted_attempts(source=source)[:ACCESS_ROWS_SHOWN]),
+    }
 
 
 def _context(request: HttpRequest, source: Source, **overrides: Any) -> dict[str, Any]:
@@ -113,7 +126,11 @@ def _context(request: HttpRequest, source: Source, **overrides: Any) -> dict[str
         "may_edit": may_edit_source(request.user, source),
         "upload_form": UploadForm(),
         "citation_form": CitationAddForm(source=source, user=request.user),
+        "may_grant": source.is_sensitive and has_role(request.user, Role.EDITOR),
     }
+    if context["may_grant"]:
+        context["grant_form"] = GrantForm()
+        context["revoke_form"] = RevokeForm()
     context.update(overrides)
     return context
 
@@ -122,7 +139,13 @@ def _page(
     request: HttpRequest, source: Source, *, status: int = 200, **overrides: Any
 ) -> HttpResponse:
     context = _context(request, source, **overrides)
-    for part in (_archive(source), _link_health(source), _citations(source, request.user)):
+    parts = (
+        _archive(source),
+        _link_health(source),
+        _citations(source, request.user),
+        _access(source, request.user),
+    )
+    for part in parts:
         context.update(part)
     context.update(_claims(source))
     return render(request, PAGE, context, status=status)
@@ -137,6 +160,7 @@ def _section(
         "archive": lambda: _archive(source),
         "link_health": lambda: _link_health(source),
         "citations": lambda: _citations(source, request.user),
+        "access": lambda: _access(source, request.user),
     }
     context.update(read[name]())
     return render(request, SECTIONS[name], context, status=status)
@@ -248,6 +272,9 @@ def source_citation_add(request: HttpRequest, source_id: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
+            if data["cited"] is None:
+                # Outside the transaction: a refused restricted URL stays on record.
+                data["cited"] = source_url_resolve(actor=request.user, url=data["new_url"])
             with transaction.atomic():
                 cited = data["cited"]
                 if cited is None:
@@ -330,3 +357,44 @@ def source_edit(request: HttpRequest, source_id: int) -> HttpResponse:
     status = 400 if form.is_bound else 200
     context = {"nav": "sources", "source": source, "form": form}
     return render(request, "verification/source/edit.html", context, status=status)
+
+
+@newsroom_required(Role.EDITOR)
+@require_POST
+def source_grant_add(request: HttpRequest, source_id: int) -> HttpResponse:
+    source = visible_source_or_404(source_id=source_id, user=request.user)
+    form = GrantForm(request.POST)
+    if form.is_valid():
+        grantee = form.cleaned_data["grantee"]
+        try:
+            source_grant_create(
+                actor=request.user,
+                grantee=grantee,
+                source=source,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            notice = f"{grantee.get_username()} may now see this source."
+            return _done(request, source, "access", notice)
+    return _refused(request, source, "access", grant_form=form)
+
+
+@newsroom_required(Role.EDITOR)
+@require_POST
+def source_grant_end(request: HttpRequest, source_id: int, grant_id: int) -> HttpResponse:
+    source = visible_source_or_404(source_id=source_id, user=request.user)
+    grant = SourceGrant.objects.filter(pk=grant_id, source=source).first()
+    if grant is None:
+        raise Http404
+    form = RevokeForm(request.POST)
+    if form.is_valid():
+        try:
+            source_grant_revoke(actor=request.user, grant=grant, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            add_service_errors(form, exc, rename={"grant": "reason"})
+        else:
+            notice = f"Access ended for {grant.grantee.get_username()}."
+            return _done(request, source, "access", notice)
+    return _refused(request, source, "access", revoke_form=form, revoke_grant_id=grant.pk)

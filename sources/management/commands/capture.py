@@ -16,11 +16,9 @@ from collections import Counter
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db.models import QuerySet
-from django.utils import timezone
 from tqdm import tqdm
 
-from sources.archiving.services import CaptureRetry, snapshot_capture
+from sources.archiving.services import snapshots_capture_now, snapshots_pending
 from sources.models import Snapshot, Source
 
 PROGRESS_FROM = 10  # fewer captures than this need no progress bar
@@ -38,19 +36,6 @@ def _positive(value: str) -> int:
     if number < 1:
         raise ValueError(value)
     return number
-
-
-def pending_snapshots(*, source_ids: list[int] | None) -> QuerySet[Snapshot]:
-    """Pending captures, oldest first. Named sources: all of theirs, even one waiting out a
-    retry (the operator asked); otherwise those that are due, as snapshots_capture_pending."""
-    pending = Snapshot.objects.filter(status=Snapshot.Status.PENDING).exclude(
-        form=Snapshot.Form.UPLOAD
-    )
-    if source_ids is not None:
-        pending = pending.filter(source_id__in=source_ids)
-    else:
-        pending = pending.exclude(retry_at__gt=timezone.now())
-    return pending.order_by("created_at", "pk")
 
 
 def describe(snapshot: Snapshot) -> str:
@@ -100,7 +85,7 @@ class Command(BaseCommand):
             )
             if missing:
                 raise CommandError("No source " + ", ".join(f"#{pk}" for pk in missing) + ".")
-        todo = pending_snapshots(source_ids=source_ids).values_list("pk", flat=True)
+        todo = snapshots_pending(source_ids=source_ids).values_list("pk", flat=True)
         ids = list(todo[: options["limit"]] if options["limit"] else todo)
         if not ids:
             self.stdout.write("No pending captures.")
@@ -113,11 +98,7 @@ class Command(BaseCommand):
         bar = tqdm(
             ids, file=err, unit="capture", disable=True if len(ids) < PROGRESS_FROM else None
         )
-        for snapshot_id in bar:
-            try:
-                snapshot = snapshot_capture(snapshot_id=snapshot_id)
-            except CaptureRetry as retry:
-                snapshot = retry.snapshot
+        for snapshot in snapshots_capture_now(bar):
             outcomes[snapshot.status] += 1
             with tqdm.external_write_mode(file=out):
                 self.stdout.write(describe(snapshot))

@@ -20,7 +20,7 @@ from verification.models import Evidence
 from verification.provenance import Provenance, ProvenanceNode, claim_provenance
 from verification.selectors import claim_evidence
 
-DEFAULT_USERNAME = "editor"  # the demo editor, see verification/demo.py
+DEFAULT_USERNAME = "editor"  # the demo editor, see demo/newsroom.py
 
 
 class Command(BaseCommand):

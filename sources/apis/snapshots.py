@@ -17,10 +17,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
+from django.http import FileResponse, HttpResponse, HttpResponseBase
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -40,22 +38,21 @@ from config.api import (
     paginated,
     paginated_response,
 )
+from sources.apis.sources import SourceSerializer, source_data
+from sources.archiving.policy import CaptureRetry
 from sources.archiving.services import (
-    CaptureRetry,
     snapshot_capture,
     snapshot_recapture,
     snapshot_upload,
 )
 from sources.archiving.uploads import ALLOWED_BINARY, TEXT_EXTENSIONS
 from sources.models import Outlet, Snapshot, Source
-from sources.services import source_create
-from verification.selectors import User, source_is_visible_to
-from verification.source_apis import (
-    SourceSerializer,
-    source_data,
+from sources.selectors import (
+    snapshot_visible_or_404,
+    source_snapshots,
     visible_source_or_404,
-    without_hidden_ids,
 )
+from sources.services import source_create, source_url_resolve
 
 logger = logging.getLogger(__name__)
 
@@ -91,27 +88,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 # --- Reads -------------------------------------------------------------------------------------
 
 
-def snapshot_visible_or_404(*, snapshot_id: int, user: User) -> Snapshot:
-    snapshot = (
-        Snapshot.objects.select_related("source", "created_by").filter(pk=snapshot_id).first()
-    )
-    if snapshot is None or not source_is_visible_to(source=snapshot.source, user=user):
-        raise Http404
-    return snapshot
-
-
-def source_snapshots(source: Source) -> QuerySet[Snapshot]:
-    """A source's snapshots for a list, newest first; the text stays in the database."""
-    return (
-        Snapshot.objects.filter(source=source)
-        .select_related("created_by")
-        .defer("text")
-        .order_by("-created_at", "-pk")
-    )
-
-
 def _link(request: Request | None, name: str, snapshot: Snapshot) -> str:
-    path = reverse(f"verification_sources:{name}", args=[snapshot.pk])
+    path = reverse(f"sources:{name}", args=[snapshot.pk])
     return request.build_absolute_uri(path) if request is not None else path
 
 
@@ -565,14 +543,14 @@ class SourceFromUploadApi(UploadApi):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         upload = values.pop("file")
-        try:
-            with transaction.atomic():
-                source = source_create(actor=request.user, **values)
-                snapshot = snapshot_upload(
-                    source=source, upload=upload, actor=request.user, filename=upload.name
-                )
-        except DjangoValidationError as exc:
-            raise without_hidden_ids(exc, user=request.user) from exc
+        if values.get("url"):
+            # Before the transaction: a refused restricted URL is recorded for editors.
+            source_url_resolve(actor=request.user, url=values["url"])
+        with transaction.atomic():
+            source = source_create(actor=request.user, **values)
+            snapshot = snapshot_upload(
+                source=source, upload=upload, actor=request.user, filename=upload.name
+            )
         body = {
             "source": source_data(source.pk),
             "snapshot": _snapshot_data(request, snapshot.pk),

@@ -1,8 +1,7 @@
 """Outlet endpoints: the list and its filters, detail, create, edit, domains, handles, ratings.
 
 Views are thin: parse with an InputSerializer, call a service, serialize. The services check
-roles (creating and editing outlets: fact-checker; rating: editor). Sources and citations are
-served from ``verification.source_apis``: who may see a sensitive source depends on claims.
+roles (creating and editing outlets: fact-checker; rating: editor).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from verification.demo import ADMIN_URL, DEMO_PASSWORD_ENV, DEMO_USERS, demo_load
+from demo.newsroom import ADMIN_URL, DEMO_PASSWORD_ENV, DEMO_USERS, demo_load
 
 
 class Command(BaseCommand):

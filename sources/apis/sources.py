@@ -1,18 +1,15 @@
-"""Source and citation endpoints.
+"""Source, citation and link-check endpoints.
 
-They live here, not in ``sources``, because who may see a sensitive source depends on claims
-(the claim's fact-checkers see it). Every read starts from ``sources_visible_to``: a source the
-user may not see is a 404 like a missing one, is absent from every list and filter result, and a
-citation is listed only when the user may see both its ends. Writes go through the services,
-which check roles.
+Every read goes through ``sources.selectors``: a source the user may not see is a 404 like a
+missing one, is absent from every list and filter result, and a citation is listed only when the
+user may see both its ends. Writes go through the services, which check roles and access.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
@@ -30,12 +27,18 @@ from config.api import (
     paginated,
     paginated_response,
 )
-from sources.apis import OutletRefSerializer
+from sources.apis.outlets import OutletRefSerializer
 from sources.archiving.linkcheck import source_link_recheck
-from sources.models import Citation, LinkCheck, Outlet, ReliabilityRating, Snapshot, Source
+from sources.filters import CitationFilter, SourceFilter
+from sources.models import Citation, LinkCheck, Outlet, Snapshot, Source
+from sources.selectors import (
+    citations_visible_to,
+    source_link_checks,
+    source_with_details,
+    sources_visible_to,
+    visible_source_or_404,
+)
 from sources.services import citation_create, citation_delete, source_create, source_update
-from verification.selectors import User, source_is_visible_to, sources_visible_to
-from verification.source_filters import CitationFilter, SourceFilter
 
 ERRORS = error_responses(400, 401, 403)
 CREATE_ERRORS = {**ERRORS, **error_responses(413)}
@@ -149,60 +152,9 @@ class VisibleSourceField(IdRelatedField):
 # --- Reads -------------------------------------------------------------------------------------
 
 
-def with_details(sources: QuerySet[Source]) -> QuerySet[Source]:
-    grade = ReliabilityRating.objects.filter(outlet=OuterRef("outlet_id")).order_by(
-        "-rated_at", "-pk"
-    )
-    # Subqueries, not a prefetch of every snapshot: a source re-captured daily has hundreds.
-    latest = Snapshot.objects.filter(source=OuterRef("pk")).order_by("-created_at", "-pk")
-    return sources.select_related("outlet", "created_by").annotate(
-        outlet_grade=Subquery(grade.values("grade")[:1]),
-        capture_id=Subquery(latest.values("pk")[:1]),
-        capture_status=Subquery(latest.values("status")[:1]),
-        capture_error=Subquery(latest.values("error_message")[:1]),
-    )
-
-
-def visible_source_or_404(*, source_id: int, user: User) -> Source:
-    source = with_details(sources_visible_to(user=user)).filter(pk=source_id).first()
-    if source is None:
-        raise Http404
-    return source
-
-
 def source_data(source_id: int) -> dict[str, Any]:
     """The source as it is now; callers have checked the user may see (or just wrote) it."""
-    return SourceSerializer(with_details(Source.objects.all()).get(pk=source_id)).data
-
-
-def citations_visible_to(*, user: User) -> QuerySet[Citation]:
-    visible = sources_visible_to(user=user).values("pk")
-    return (
-        Citation.objects.filter(citing__in=visible, cited__in=visible)
-        .select_related("citing", "cited", "created_by")
-        .order_by("pk")
-    )
-
-
-def without_hidden_ids(exc: DjangoValidationError, *, user: User) -> DjangoValidationError:
-    """A duplicate-URL error names the existing source: not one the user may not see."""
-    if not hasattr(exc, "error_dict"):
-        return exc
-    errors = []
-    for error in exc.error_dict.get("url", []):
-        clash_id = (error.params or {}).get("id") if error.code == "duplicate" else None
-        clash = Source.objects.filter(pk=clash_id).first() if clash_id is not None else None
-        if clash_id is not None and (
-            clash is None or not source_is_visible_to(source=clash, user=user)
-        ):
-            error = DjangoValidationError(
-                "This page is already recorded as a restricted source; ask an editor.",
-                code="duplicate",
-            )
-        errors.append(error)
-    if errors:
-        return DjangoValidationError({**exc.error_dict, "url": errors})
-    return exc
+    return SourceSerializer(source_with_details(Source.objects.all()).get(pk=source_id)).data
 
 
 # --- /sources/ ---------------------------------------------------------------------------------
@@ -248,7 +200,7 @@ class SourcesApi(APIView):
         sources = apply_filters(
             SourceFilter,
             request.query_params,
-            with_details(sources_visible_to(user=request.user)),
+            source_with_details(sources_visible_to(user=request.user)),
             request=request,
         )
         return paginated_response(request, sources, SourceSerializer, view=self)
@@ -261,10 +213,7 @@ class SourcesApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            source = source_create(actor=request.user, **data.validated_data)
-        except DjangoValidationError as exc:
-            raise without_hidden_ids(exc, user=request.user) from exc
+        source = source_create(actor=request.user, **data.validated_data)
         return Response(source_data(source.pk), status=status.HTTP_201_CREATED)
 
 
@@ -309,10 +258,7 @@ class SourceDetailApi(APIView):
         source = visible_source_or_404(source_id=source_id, user=request.user)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            source_update(source=source, actor=request.user, **data.validated_data)
-        except DjangoValidationError as exc:
-            raise without_hidden_ids(exc, user=request.user) from exc
+        source_update(source=source, actor=request.user, **data.validated_data)
         return Response(source_data(source.pk))
 
 
@@ -345,10 +291,6 @@ class LinkCheckSerializer(serializers.Serializer):
         help_text="The snapshot this check archived (the page changed, or had none); else null.",
     )
     checked_at = serializers.DateTimeField()
-
-
-def source_link_checks(source: Source) -> QuerySet[LinkCheck]:
-    return LinkCheck.objects.filter(source=source).order_by("-checked_at", "-pk")
 
 
 class SourceLinkChecksApi(APIView):
