@@ -1467,7 +1467,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="1 = a million claims")
     parser.add_argument("--rebuild", action="store_true", help="drop the database and build again")
     parser.add_argument("--database", default=DATABASE)
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv or [])
     began = time.perf_counter()
     marker = ensure_built(name=args.database, scale=args.scale, rebuild=args.rebuild)
     counts = ", ".join(f"{table} {n:,}" for table, n in marker["counts"].items())

@@ -61,3 +61,14 @@ def test_sequences_continue_after_the_copied_ids(built):
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval(pg_get_serial_sequence('claims_claim', 'id'))")
         assert cursor.fetchone()[0] > Claim.objects.order_by("-pk").first().pk
+
+
+def test_only_the_granted_fact_checker_holds_grants(built):
+    from sources.models import SourceGrant
+
+    cast = built["cast"]
+    active = SourceGrant.objects.active()
+    assert active.filter(grantee_id=cast["checker_granted"], claim_id__isnull=True).exists()
+    assert active.filter(grantee_id=cast["checker_granted"], claim_id__isnull=False).exists()
+    assert not SourceGrant.objects.filter(grantee_id=cast["checker"]).exists()
+    assert all(g.source.is_sensitive for g in SourceGrant.objects.select_related("source"))
