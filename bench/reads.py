@@ -385,6 +385,28 @@ def main(argv: list[str] | None = None) -> None:
         run(marker, args.explain)
 
 
+def _grant_counts(marker: dict[str, Any]) -> str:
+    from django.db import connection
+
+    from bench.million import grant_model
+
+    model = grant_model()
+    if model is None:
+        return "none (no SourceGrant model on this branch)"
+    cast = marker["cast"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE revoked_at IS NULL AND grantee_id = %s), "  # noqa: S608
+            f"count(*) FILTER (WHERE grantee_id = %s) FROM {model._meta.db_table}",
+            [cast["checker_granted"], cast["checker"]],
+        )
+        total, granted, ungranted = cursor.fetchone()
+    return (
+        f"{total:,} in all; {granted} active for the fact-checker with grants, {ungranted} for "
+        "the one without"
+    )
+
+
 def run(marker: dict[str, Any], with_explain: bool) -> None:
     from django.db import connection
 
@@ -420,13 +442,12 @@ def run(marker: dict[str, Any], with_explain: bool) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         version = cursor.fetchone()[0]
-    grants = marker.get("grants")
+    grants = _grant_counts(marker)
     header = [
         f"reads: {counts['claims_claim']:,} claims, {counts['verification_evidence']:,} evidence "
         f"rows, {counts['sources_source']:,} sources, {counts['sources_outlet']:,} outlets, "
-        f"{counts['sources_citation']:,} citations; grants: "
-        f"{grants['count'] if grants else 'no SourceGrant model on this branch'}; "
-        f"PostgreSQL {version.split()[0]}",
+        f"{counts['sources_citation']:,} citations; PostgreSQL {version.split()[0]}",
+        f"  access grants: {grants}",
         "  in-process (django.test.Client, DEBUG off, every middleware), one request at a time, "
         "roles taking turns; API: knox token; desk: session",
         f"  list/queue cycle pages 1-{LIST_PAGES}; detail cycles {len(detail)} claims; the "
