@@ -297,8 +297,8 @@ class EvidenceForm(EvidenceFormBase):
                 # The choices are the source's own citations, to sources this user may see.
                 cast(forms.ModelMultipleChoiceField, self.fields["via"]).queryset = (
                     Citation.objects.filter(
+                        source_visibility_q(self.request.user, prefix="cited__"),
                         citing_id=self.instance.source_id,
-                        cited__in=_visible_sources(self.request),
                     )
                     .select_related("cited")
                     .order_by("pk")
@@ -452,7 +452,7 @@ class EvidenceInline(ServiceTabularInline):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Evidence]:
         queryset = super().get_queryset(request).select_related("source", "added_by")
-        return queryset.filter(source__in=_visible_sources(request))
+        return queryset.filter(source_visibility_q(request.user, prefix="source__"))
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "source":
@@ -626,7 +626,11 @@ class EvidenceAdmin(ServiceAdmin):
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Evidence]:
-        return super().get_queryset(request).filter(source__in=_visible_sources(request))
+        return (
+            super()
+            .get_queryset(request)
+            .filter(source_visibility_q(request.user, prefix="source__"))
+        )
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "source":

@@ -53,7 +53,7 @@ from config.api import (
 )
 from config.requests import AuthedRequest
 from sources.models import Citation, Source
-from sources.selectors import source_visibility_q, sources_visible_to
+from sources.selectors import citations_visible_to, source_visibility_q, sources_visible_to
 from verification.filters import ClaimFilter
 from verification.models import Evidence, Publication, StatusChange
 from verification.provenance import claim_provenance, claims_origin_counts
@@ -386,12 +386,9 @@ def visible_source_or_400(*, source_id: int, user: User, field: str = "source") 
 
 def visible_citations_or_400(*, citation_ids: list[int], user: User) -> list[Citation]:
     """Citations between sources the user may see, in the order given, once each."""
-    visible = sources_visible_to(user=user)
     found = {
         citation.pk: citation
-        for citation in Citation.objects.filter(
-            pk__in=citation_ids, citing__in=visible, cited__in=visible
-        ).select_related("cited")
+        for citation in citations_visible_to(user=user).filter(pk__in=citation_ids)
     }
     missing = set(citation_ids) - set(found)
     if missing:
@@ -521,8 +518,8 @@ class ClaimVersionSerializer(serializers.Serializer):
 
 def _visible_via(user: User) -> Prefetch:
     """An evidence row's ``via``, without citations of sources the user may not see."""
-    visible = sources_visible_to(user=user)
-    return Prefetch("via", queryset=Citation.objects.filter(cited__in=visible).order_by("pk"))
+    cited = source_visibility_q(user, prefix="cited__")
+    return Prefetch("via", queryset=Citation.objects.filter(cited).order_by("pk"))
 
 
 def evidence_response(
