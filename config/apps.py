@@ -3,7 +3,8 @@ from django.db.models.signals import m2m_changed
 
 
 class ProjectConfig(AppConfig):
-    """The project package as an app: API token commands and the role cache's invalidation."""
+    """The project package as an app: API token commands, the role cache's invalidation, and the
+    ``__in_ids`` lookup."""
 
     name = "config"
     label = "claimtrail"
@@ -12,6 +13,7 @@ class ProjectConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth import get_user_model
 
+        import config.lookups  # noqa: F401 - registers the __in_ids lookup
         from config.roles import forget_cached_role
 
         m2m_changed.connect(

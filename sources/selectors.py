@@ -62,7 +62,7 @@ class SourceAccess:
         if len(self.sensitive_ids) > _ID_LIST_LIMIT:
             return visible | Q(**{f"{prefix}pk__in": _sensitive_visible_qs(self.user_id)})
         if self.sensitive_ids:
-            visible |= Q(**{f"{prefix}pk__in": sorted(self.sensitive_ids)})
+            visible |= Q(**{f"{prefix}pk__in_ids": self.sensitive_ids})
         return visible
 
     def allows(self, source: Source) -> bool:

@@ -33,6 +33,7 @@ from django.conf import settings
 from django.db import connection
 
 from claims.models import Claim
+from config.lookups import ids_condition
 from sources.models import Citation, Outlet, Source
 from sources.selectors import SourceAccess, User, source_access
 from verification.models import Evidence
@@ -280,8 +281,8 @@ def _visible_sql(access: SourceAccess, alias: str) -> tuple[str, list[Any]]:
     if not access.sensitive_ids:
         return hidden, [False]
     if len(access.sensitive_ids) <= _INLINE_IDS:
-        ids = sorted(access.sensitive_ids)
-        return f"({hidden} OR {alias}.id IN ({', '.join(['%s'] * len(ids))}))", [False, *ids]
+        listed, ids = ids_condition(f"{alias}.id", access.sensitive_ids, connection.vendor)
+        return f"({hidden} OR {listed})", [False, *ids]
     query = Source.objects.filter(access.q(), is_sensitive=True).values("pk").query
     sql, params = query.sql_with_params()
     return f"({hidden} OR {alias}.id IN ({sql}))", [False, *params]
