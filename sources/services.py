@@ -513,8 +513,16 @@ def source_grant_create(*, actor: User, grantee: User, source: Source, reason: s
             {"grantee": ValidationError("They hold a grant on this source.", code="duplicate")}
         )
     grant = SourceGrant(grantee=grantee, source=source, reason=reason, granted_by=actor)
-    grant.full_clean()
-    grant.save()
+    grant.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            grant.save()
+    except IntegrityError as exc:
+        # Another editor granted the same at the same moment (the source row lock orders us
+        # after them, but their grant committed first): one grant, and ours is a duplicate.
+        raise ValidationError(
+            {"grantee": ValidationError("They hold a grant on this source.", code="duplicate")}
+        ) from exc
     source_access_forget(grantee)
     return grant
 
