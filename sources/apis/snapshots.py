@@ -54,7 +54,7 @@ from sources.selectors import (
     source_snapshots,
     visible_source_or_404,
 )
-from sources.services import source_create, source_url_resolve
+from sources.services import source_create
 
 logger = logging.getLogger(__name__)
 
@@ -545,9 +545,6 @@ class SourceFromUploadApi(UploadApi):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         upload = values.pop("file")
-        if values.get("url"):
-            # Before the transaction: a refused restricted URL is recorded for editors.
-            source_url_resolve(actor=request.user, url=values["url"])
         with transaction.atomic():
             source = source_create(actor=request.user, **values)
             snapshot = snapshot_upload(
