@@ -305,6 +305,8 @@ CLAIMTRAIL_ALLOW_SELF_PUBLISH = env_bool("CLAIMTRAIL_ALLOW_SELF_PUBLISH", defaul
 CLAIMTRAIL_NEWSROOM_LANGUAGE = os.environ.get("CLAIMTRAIL_NEWSROOM_LANGUAGE", "en")
 # How far up citation chains provenance analysis walks before it stops and says so.
 CLAIMTRAIL_PROVENANCE_MAX_DEPTH = int(os.environ.get("CLAIMTRAIL_PROVENANCE_MAX_DEPTH", "25"))
+# gc.freeze() once the apps are loaded (config/apps.py): full collections skip the start-up heap.
+CLAIMTRAIL_GC_FREEZE = env_bool("CLAIMTRAIL_GC_FREEZE", default=True)
 
 # --- Outbound HTTP and archives (sources/archiving/) --------------------------------------------
 # The whole fetch, redirects included, must finish within the deadline (seconds).

@@ -35,12 +35,14 @@ TOOLTIP_CHARS = 300  # a node's full label in its tooltip, up to this
 EDGE_LABEL_CHARS = 40  # each end's label in an edge's tooltip
 # What the claim page shows, whatever the graph: a hostile one (hundreds of sources, thousands of
 # citations, millions of paths) costs no more than this. The rest is a link away.
-MAX_CHAINS_SHOWN = 60
+MAX_CHAINS_SHOWN = 40
 MAX_CHAINS_PER_EVIDENCE = 5
-MAX_STEPS_SHOWN = 300  # sources named in all the chains shown, together
+MAX_STEPS_SHOWN = 200  # sources named in all the chains shown, together
 CHAINS_COUNTED = 1000  # beyond this, "more than N chains"
-MAX_PICTURE_NODES = 80
-MAX_PICTURE_EDGES = 160
+# A picture of more boxes than this is scrolled through, not read: the chains in words and the
+# chains page are where a large graph is read. Each box and arrow is some 400 bytes of the page.
+MAX_PICTURE_NODES = 50
+MAX_PICTURE_EDGES = 100
 
 
 ORIGIN = "origin"
@@ -412,16 +414,16 @@ def _node_svg(placed: PlacedNode) -> str:
             f'height="{NODE_HEIGHT - 8}" rx="4"/>'
         )
     parts += [
-        f'<text x="12" y="22" font-weight="600">{escape(truncate(label, TITLE_CHARS))}</text>',
+        # Bold title, plain outlet, italic flags: by position, in claimtrail.css.
+        f'<text x="12" y="22">{escape(truncate(label, TITLE_CHARS))}</text>',
         f'<text x="12" y="40">{escape(_outlet_line(node, LINE_CHARS))}</text>',
-        f'<text x="12" y="58" font-style="italic">'
-        f"{escape(truncate(' · '.join(flags), LINE_CHARS))}</text>",
+        f'<text x="12" y="58">{escape(truncate(" · ".join(flags), LINE_CHARS))}</text>',
         "</g>",
     ]
     return "".join(parts)
 
 
-def _edge_svg(citing: PlacedNode, cited: PlacedNode, kind: str, marker: str) -> str:
+def _edge_svg(citing: PlacedNode, cited: PlacedNode, kind: str) -> str:
     if cited.layer > citing.layer:
         x1, y1 = citing.x + NODE_WIDTH, citing.y + NODE_HEIGHT // 2
         x2, y2 = cited.x - 2, cited.y + NODE_HEIGHT // 2
@@ -442,7 +444,7 @@ def _edge_svg(citing: PlacedNode, cited: PlacedNode, kind: str, marker: str) -> 
     return (
         f'<g class="pv-edge" data-citing="{citing.source_id}" data-cited="{cited.source_id}">'
         f"<title>{escape(what)}</title>"
-        f'<path d="{path}" marker-end="url(#{marker})"/></g>'
+        f'<path d="{path}"/></g>'
     )
 
 
@@ -553,9 +555,12 @@ def provenance_picture(prov: Provenance, *, element_id: str = "provenance") -> P
         f'fill="#57606a"/></marker></defs>',
     ]
     kinds = {(edge.citing_id, edge.cited_id): edge.kind for edge in prov.edges}
+    # marker-end is inherited: named once for every arrow, not on each.
+    body.append(f'<g class="pv-edges" marker-end="url(#{marker})">')
     for citing in sorted(adjacency):
         for cited in adjacency[citing]:
-            body.append(_edge_svg(placed[citing], placed[cited], kinds[(citing, cited)], marker))
+            body.append(_edge_svg(placed[citing], placed[cited], kinds[(citing, cited)]))
+    body.append("</g>")
     body.extend(_node_svg(p) for p in ordered)
     body.append("</svg>")
     return ProvenancePicture(

@@ -14,7 +14,7 @@ import contextlib
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from itertools import islice
+from itertools import groupby, islice
 from typing import Any
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
@@ -175,7 +175,10 @@ def timeline(
 
 
 def _evidence_batches(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Evidence one person added in the same minute, one after the other, as one entry."""
+    """Evidence one person added in the same minute, one after the other, as one entry; then a
+    run of evidence entries with nothing else between them, if it holds more than
+    EVIDENCE_BATCH_LISTED rows, as one entry told by its numbers per stance, its time span and
+    who added them (each row on the page says who added it and when)."""
     merged: list[dict[str, Any]] = []
     for event in events:
         last = merged[-1] if merged else None
@@ -192,16 +195,30 @@ def _evidence_batches(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if event["type"] == "evidence":
             event = {**event, "rows": [event["row"]]}
         merged.append(event)
-    for event in merged:
-        # A long batch is told by its numbers per stance; each row says when it was added.
-        rows = event.get("rows", ())
+    out: list[dict[str, Any]] = []
+    for is_evidence, run in groupby(merged, key=lambda event: event["type"] == "evidence"):
+        batch = list(run)
+        rows = [row for event in batch for row in event["rows"]] if is_evidence else []
+        if len(rows) <= EVIDENCE_BATCH_LISTED:
+            out.extend({**event, "stance_counts": [], "since": None} for event in batch)
+            continue
         counts = Counter(row.stance for row in rows)
-        event["stance_counts"] = (
-            [(stance, counts[stance]) for stance in Evidence.Stance.values if counts[stance]]
-            if len(rows) > EVIDENCE_BATCH_LISTED
-            else []
+        actors = Counter(event["actor"] for event in batch for _ in event["rows"])
+        out.append(
+            {
+                "type": "evidence",
+                "at": batch[0]["at"],  # newest first
+                "since": batch[-1]["at"] if batch[-1]["at"] != batch[0]["at"] else None,
+                "actor": batch[0]["actor"],
+                "actors": [actor for actor, _ in actors.most_common()],
+                "rows": rows,
+                "stance_counts": [
+                    (stance, counts[stance]) for stance in Evidence.Stance.values if counts[stance]
+                ],
+                "order": 1,
+            }
         )
-    return merged
+    return out
 
 
 def allowed_transitions(*, claim: Claim, user: User) -> list[tuple[str, str]]:

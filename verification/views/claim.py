@@ -59,6 +59,7 @@ from verification.services import (
     verdict_publish_check,
     verdict_unpublish,
 )
+from verification.views.claim_rows import Clock, chain_lines, evidence_entries, history_entries
 from verification.views.common import is_htmx, newsroom_required, render_page
 from verification.views.paging import paginate
 
@@ -123,11 +124,15 @@ def _render_claim(
         raise Http404("No such claim.") from exc
     claim = page.claim
     context = {field.name: getattr(page, field.name) for field in fields(page)}
+    clock = Clock()
+    context["evidence_groups"] = evidence_entries(page.evidence_groups, page.sources, clock)
+    context["timeline"] = history_entries(page.timeline, clock)
     forms = _forms(request, claim, given or {})
     source_q = request.GET.get("source_q", "").strip()[:200]
     claim_q = request.GET.get("claim_q", "").strip()[:200]
     picked_source = _picked_source(request, forms.get("evidence"))
     picked_claim = _picked_claim(forms.get("relate"))
+    picture = provenance_picture(page.provenance, element_id=f"provenance-{claim.pk}")
     context.update(
         {
             "nav": "claim",
@@ -150,7 +155,8 @@ def _render_claim(
             ),
             "picked_source_id": picked_source.pk if picked_source else None,
             "picked_claim_id": picked_claim.pk if picked_claim else None,
-            "picture": provenance_picture(page.provenance, element_id=f"provenance-{claim.pk}"),
+            "picture": picture,
+            "chains": chain_lines(picture.chains),
             "publish_refusal": _publish_refusal(page, request.user) if "publish" in forms else "",
         }
     )
@@ -196,11 +202,13 @@ def claim_chains_list(request: AuthedHttpRequest, claim_id: int) -> HttpResponse
         )
     except Claim.DoesNotExist as exc:
         raise Http404("No such claim.") from exc
+    paging = paginate(request, chains[:CHAINS_LISTED], per_page=CHAINS_PER_PAGE)
     context = {
         "nav": "claim",
         "claim": claim,
         "provenance": provenance,
-        "paging": paginate(request, chains[:CHAINS_LISTED], per_page=CHAINS_PER_PAGE),
+        "paging": paging,
+        "chains": chain_lines(paging.page),
         "chains_unlisted": len(chains) > CHAINS_LISTED,
         "chains_listed": min(len(chains), CHAINS_LISTED),
     }
