@@ -184,6 +184,11 @@ def source_grants(*, source: Source) -> QuerySet[SourceGrant]:
     )
 
 
+def claim_grants_held(*, claim_id: int, grantee: Any) -> int:
+    """How many sensitive sources ``grantee`` may see through their assignment to a claim."""
+    return SourceGrant.objects.active().filter(claim_id=claim_id, grantee=grantee).count()
+
+
 def grantable_people() -> QuerySet[Any]:
     """Active people with a newsroom role below editor: those a grant can matter to."""
     roles = [Role.VIEWER.group_name, Role.FACT_CHECKER.group_name]

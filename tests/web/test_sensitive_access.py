@@ -196,3 +196,51 @@ def test_a_granted_fact_checker_does_not_see_who_else_may(
 
     assert 'id="access"' not in body
     assert "Translates the leak." not in body
+
+
+def _assign(client, claim: Claim, assignee) -> object:
+    claim.refresh_from_db()
+    return client.post(
+        reverse("web:claim-assign", args=[claim.pk]),
+        {"version": claim.version, "assignee": assignee.pk},
+    )
+
+
+def test_an_editors_assignment_on_the_desk_grants_and_says_so(
+    client, editor, fact_checker, claim, hidden
+):
+    response = _assign(signed_in(client, editor), claim, fact_checker)
+
+    assert response.status_code == 302
+    notice = text(client.get(response["Location"]))
+    assert "may see 1 sensitive source of this claim" in notice
+    grant_row = SourceGrant.objects.get(grantee=fact_checker, source=hidden)
+    assert grant_row.claim_id == claim.pk and grant_row.granted_by == editor
+
+
+def test_a_sensitive_source_added_later_is_offered_to_editors_to_grant(
+    client, editor, fact_checker, claim, hidden
+):
+    _assign(signed_in(client, editor), claim, fact_checker)
+    later = SourceFactory(title="Second informant", is_sensitive=True, created_by=editor)
+    EvidenceFactory(claim=claim, source=later, added_by=editor)
+    url = reverse("web:claim-detail", args=[claim.pk])
+
+    offered = text(client.get(url))
+    assert "cannot see 1 sensitive source this claim rests on" in offered
+    assert not SourceGrant.objects.filter(grantee=fact_checker, source=later).exists()
+
+    _assign(client, claim, fact_checker)
+
+    assert SourceGrant.objects.active().filter(grantee=fact_checker, claim_id=claim.pk).count() == 2
+    assert "cannot see" not in text(client.get(url))
+
+
+def test_the_offer_is_never_shown_to_a_fact_checker(client, editor, fact_checker, claim, hidden):
+    _assign(signed_in(client, editor), claim, fact_checker)
+    later = SourceFactory(title="Second informant", is_sensitive=True, created_by=editor)
+    EvidenceFactory(claim=claim, source=later, added_by=editor)
+
+    body = text(signed_in(client, fact_checker).get(reverse("web:claim-detail", args=[claim.pk])))
+
+    assert "cannot see" not in body and "Second informant" not in body

@@ -20,11 +20,11 @@ from typing import Any
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from claims.models import Claim, ClaimRelation
-from config.roles import has_role
+from config.roles import Role, has_role
 from sources.canonical import InvalidURL, canonicalize
 from sources.filters import words_q
 from sources.models import ReliabilityRating, Snapshot, Source
-from sources.selectors import source_visibility_q, sources_visible_to
+from sources.selectors import source_access, source_visibility_q, sources_visible_to
 from verification.forms.common import as_id
 from verification.models import Evidence, Publication, StatusChange
 from verification.provenance import Provenance, claim_provenance
@@ -262,6 +262,9 @@ class ClaimPage:
     published_label: str
     provenance: Provenance
     transitions: list[tuple[str, str]]
+    # For editors: how many sensitive sources the claim rests on that its assignee cannot see
+    # (an editor's assignment grants those there at the time; later ones need assigning again).
+    hidden_from_assignee: int = 0
 
 
 def evidence_sources(rows: list[Any]) -> list[EvidenceSource]:
@@ -283,6 +286,18 @@ def evidence_sources(rows: list[Any]) -> list[EvidenceSource]:
     ]
 
 
+def hidden_from_assignee(*, claim: Claim, rows: list[Evidence], user: User) -> int:
+    """How many of the sensitive sources in ``rows`` the claim's assignee may not see; counted
+    for editors only (they are the ones who can grant), else 0."""
+    if claim.assignee is None or not has_role(user, Role.EDITOR):
+        return 0
+    sensitive = {row.source_id: row.source for row in rows if row.source.is_sensitive}
+    if not sensitive:
+        return 0
+    access = source_access(claim.assignee)
+    return sum(1 for source in sensitive.values() if not access.allows(source))
+
+
 def claim_page(*, claim_id: int, user: User) -> ClaimPage:
     """Everything the claim page shows; raises Claim.DoesNotExist."""
     claim = claim_for_page(claim_id=claim_id)
@@ -299,6 +314,7 @@ def claim_page(*, claim_id: int, user: User) -> ClaimPage:
     )
     published = last_publication(publications)
     return ClaimPage(
+        hidden_from_assignee=hidden_from_assignee(claim=claim, rows=rows, user=user),
         claim=claim,
         status_label=STATUS_LABELS[claim.status],
         evidence_groups=evidence_by_stance(rows),

@@ -28,7 +28,7 @@ from config.requests import AuthedHttpRequest
 from config.roles import Role, has_role
 from sources.canonical import social_handle
 from sources.models import Source
-from sources.selectors import sources_visible_to
+from sources.selectors import claim_grants_held, sources_visible_to
 from sources.services import canonical_url_for, source_create, source_url_resolve
 from verification.forms.claim import (
     UNASSIGN,
@@ -405,7 +405,16 @@ def claim_assignment(request: AuthedHttpRequest, claim_id: int) -> HttpResponse:
         claim_assign(
             claim=claim, actor=request.user, assignee=assignee, expected_version=data["version"]
         )
-        return f"Assigned to {assignee.get_username()}." if assignee else "Unassigned."
+        if assignee is None:
+            return "Unassigned."
+        notice = f"Assigned to {assignee.get_username()}."
+        granted = claim_grants_held(claim_id=claim.pk, grantee=assignee)
+        if granted:
+            notice += (
+                f" With this assignment they may see {granted} sensitive "
+                f"source{'s' if granted != 1 else ''} of this claim (a grant on each, on record)."
+            )
+        return notice
 
     form = AssignForm(request.POST, candidates=assign_candidates(request.user))
     return _act(request, claim_id, name="assign", form=form, write=write, anchor="workflow")
