@@ -8,12 +8,13 @@ import threading
 from typing import Any
 
 import pytest
-from django.db import IntegrityError, connection
+from django.db import IntegrityError
 from rest_framework.test import APIClient
 
 import sources.services
 from sources.models import Citation
 from tests.factories import SourceFactory
+from tests.races import at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -31,26 +32,6 @@ def _past_the_check_together(monkeypatch, writers: int) -> None:
         at_insert.wait()
 
     monkeypatch.setattr(Citation, "full_clean", clean_then_wait)
-
-
-def _at_once(calls: list[Any]) -> list[Any]:
-    outcomes: list[Any] = [None] * len(calls)
-
-    def run(index: int) -> None:
-        try:
-            outcomes[index] = calls[index]()
-        except Exception as exc:
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=2 * BARRIER_TIMEOUT)
-        assert not thread.is_alive(), "a writer hung"
-    return outcomes
 
 
 def _post_citation(user, citing, cited):
@@ -74,7 +55,7 @@ def test_the_same_citation_recorded_at_once_is_one_row_and_duplicates(
     users = [fact_checker, other_fact_checker, editor][:writers]
     _past_the_check_together(monkeypatch, writers)
 
-    responses = _at_once([_post_citation(user, citing, cited) for user in users])
+    responses = at_once([_post_citation(user, citing, cited) for user in users])
 
     statuses = sorted(response.status_code for response in responses)
     assert statuses == [201] + [400] * (writers - 1), [r.content for r in responses]
@@ -96,7 +77,7 @@ def test_control_without_the_savepoint_the_race_is_an_integrity_error(
     def create(user):
         return lambda: sources.services.citation_create(actor=user, citing=citing, cited=cited)
 
-    outcomes = _at_once([create(fact_checker), create(other_fact_checker)])
+    outcomes = at_once([create(fact_checker), create(other_fact_checker)])
 
     assert sum(isinstance(o, Citation) for o in outcomes) == 1, outcomes
     assert sum(isinstance(o, IntegrityError) for o in outcomes) == 1, outcomes

@@ -5,38 +5,15 @@ shows that without it both pass the "already granted?" check."""
 from __future__ import annotations
 
 import threading
-from typing import Any
 
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from sources.models import Source, SourceGrant
 from tests.factories import SourceFactory
+from tests.races import at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _at_once(calls: list[Any]) -> list[Any]:
-    outcomes: list[Any] = [None] * len(calls)
-    start = threading.Barrier(len(calls), timeout=20)
-
-    def run(index: int) -> None:
-        try:
-            start.wait()
-            outcomes[index] = calls[index]()
-        except Exception as exc:
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=40)
-        assert not thread.is_alive(), "a writer hung"
-    return outcomes
 
 
 def _grant(editor, source, grantee):
@@ -55,7 +32,9 @@ def _grant(editor, source, grantee):
 def test_the_same_grant_made_at_once_is_one_row_and_a_duplicate(editor, other_editor, fact_checker):
     source = SourceFactory(is_sensitive=True)
 
-    responses = _at_once([_grant(e, source, fact_checker) for e in (editor, other_editor)])
+    responses = at_once(
+        [_grant(e, source, fact_checker) for e in (editor, other_editor)], start_together=True
+    )
 
     assert sorted(r.status_code for r in responses) == [201, 400], [r.content for r in responses]
     refused = next(r for r in responses if r.status_code == 400).json()
@@ -80,7 +59,9 @@ def test_control_without_the_row_lock_both_pass_the_check(
     monkeypatch.setattr(type(Source.objects.all()), "select_for_update", lambda self, **k: self)
     monkeypatch.setattr(type(SourceGrant.objects.all()), "exists", exists_then_wait)
 
-    responses = _at_once([_grant(e, source, fact_checker) for e in (editor, other_editor)])
+    responses = at_once(
+        [_grant(e, source, fact_checker) for e in (editor, other_editor)], start_together=True
+    )
 
     # Both saw no grant; the database's unique constraint still lets only one in, and the
     # loser's IntegrityError is answered as the same duplicate.
