@@ -461,9 +461,6 @@ def citation_delete(*, citation: Citation, actor: User) -> None:
     citation.delete()
 
 
-def can_see_all_sensitive(user: User) -> bool:
-    return has_role(user, Role.EDITOR)
-
 
 # --- Access to sensitive sources -------------------------------------------------------------
 
