@@ -244,3 +244,16 @@ def test_the_offer_is_never_shown_to_a_fact_checker(client, editor, fact_checker
     body = text(signed_in(client, fact_checker).get(reverse("web:claim-detail", args=[claim.pk])))
 
     assert "cannot see" not in body and "Second informant" not in body
+
+
+def test_a_fact_checker_reassigning_the_same_colleague_is_told_no_count(
+    client, editor, fact_checker, other_fact_checker, claim, hidden
+):
+    first = _assign(signed_in(client, editor), claim, other_fact_checker)
+    client.get(first["Location"])  # the editor reads their notice (with the count)
+
+    response = _assign(signed_in(client, fact_checker), claim, other_fact_checker)
+
+    notice = text(client.get(response["Location"]))
+    assert "Assigned to" in notice and "sensitive source" not in notice
+    assert SourceGrant.objects.active().filter(grantee=other_fact_checker).count() == 1

@@ -408,6 +408,8 @@ def claim_assignment(request: AuthedHttpRequest, claim_id: int) -> HttpResponse:
         if assignee is None:
             return "Unassigned."
         notice = f"Assigned to {assignee.get_username()}."
+        if not has_role(request.user, Role.EDITOR):
+            return notice  # how many sensitive sources a claim rests on is for editors' eyes
         granted = claim_grants_held(claim_id=claim.pk, grantee=assignee)
         if granted:
             notice += (
