@@ -461,7 +461,6 @@ def citation_delete(*, citation: Citation, actor: User) -> None:
     citation.delete()
 
 
-
 # --- Access to sensitive sources -------------------------------------------------------------
 
 
